@@ -1,0 +1,155 @@
+"""The permit credential: claims -> signed bytes -> ``BP1:`` base45 text, and back.
+
+Layout (protocol/SPEC.md has the full table and test vectors)::
+
+    text    = "BP1:" base45(body)
+    body    = header-byte payload
+    header  = bit 0 set: payload is raw deflate of (claims || signature); other bits 0
+    claims  = msgpack array, positional (see ``_claims_array``)
+    sig     = Ed25519 over PERMIT_CONTEXT || claims, 64 bytes, by the key named in claims
+
+The payload is deflated only when that makes it smaller. Decoding is in two steps so
+that a verifier can look the key up: :func:`decode_permit` parses (and refuses anything
+malformed), :func:`verify_permit` finds the issuer key and checks the signature.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import codec
+from .base45 import b45decode, b45encode
+from .days import date_to_day, day_to_date
+from .errors import CredentialError, DecodeReason
+from .keys import SIGNATURE_LEN, SigningKey, verify_signature
+from .permit import KEY_ID_LEN, MAX_NAME_LEN, MAX_ZONES, Permit, Sex, Worker
+from .trust import IssuerKey, TrustList
+
+PREFIX = "BP1:"
+PERMIT_CONTEXT = b"borderpass/permit/v1\x00"
+MAX_TEXT_LEN = 1000
+"""Longest QR text accepted: a version-25 code at error correction M holds ~1,000."""
+MAX_INFLATED_LEN = 2048
+"""Largest payload after inflating; a real permit is about 200 bytes."""
+FLAG_DEFLATED = 0x01
+_VERSION_PREFIX = re.compile(r"^BP[0-9]{1,3}:")
+_MAX_DAY = 2_932_896  # 9999-12-31
+_MAX_SECONDS = 253_402_300_799
+
+
+@dataclass(frozen=True, slots=True)
+class SignedPermit:
+    """A parsed credential whose signature has not been checked yet."""
+
+    permit: Permit
+    claims: bytes
+    signature: bytes
+
+
+def _claims_array(p: Permit) -> list[object]:
+    w = p.worker
+    return [
+        p.permit_id,
+        [w.name, w.name_zh, w.border_pass_no, date_to_day(w.birth_date), w.sex.value],
+        p.employer_id,
+        list(p.zones),
+        date_to_day(p.valid_from),
+        date_to_day(p.valid_until),
+        date_to_day(p.health_cert_until),
+        date_to_day(p.insurance_until),
+        1 if p.single_exit else 0,
+        p.issued_at,
+        p.key_id,
+    ]
+
+
+def encode_claims(permit: Permit) -> bytes:
+    return codec.pack(_claims_array(permit))
+
+
+def encode_permit(permit: Permit, key: SigningKey) -> str:
+    """Sign ``permit`` with ``key`` (which must be the key its ``key_id`` names)."""
+    if permit.key_id != key.key_id:
+        raise ValueError("permit.key_id does not name the signing key")
+    claims = encode_claims(permit)
+    payload = claims + key.sign(PERMIT_CONTEXT, claims)
+    deflated = codec.deflate(payload)
+    if len(deflated) < len(payload):
+        body = bytes([FLAG_DEFLATED]) + deflated
+    else:
+        body = b"\x00" + payload
+    return PREFIX + b45encode(body)
+
+
+def decode_permit(text: object) -> SignedPermit:
+    """Parse QR text into claims and signature; raise :class:`CredentialError` with
+    reason ``malformed``, ``too_large`` or ``unsupported_version`` on anything else."""
+    if not isinstance(text, str):
+        raise CredentialError(DecodeReason.MALFORMED, "QR text must be a string")
+    if len(text) > MAX_TEXT_LEN:
+        raise CredentialError(DecodeReason.TOO_LARGE, f"longer than {MAX_TEXT_LEN} characters")
+    text = text.strip("\r\n\t")
+    if not text.startswith(PREFIX):
+        if _VERSION_PREFIX.match(text):
+            raise CredentialError(DecodeReason.UNSUPPORTED_VERSION, text.split(":", 1)[0])
+        raise CredentialError(DecodeReason.MALFORMED, "not a borderpass permit (no BP1: prefix)")
+    body = b45decode(text[len(PREFIX) :])
+    if not body:
+        raise CredentialError(DecodeReason.MALFORMED, "empty payload")
+    header, payload = body[0], body[1:]
+    if header & ~FLAG_DEFLATED:
+        raise CredentialError(DecodeReason.MALFORMED, f"unknown header bits {header:#04x}")
+    if header & FLAG_DEFLATED:
+        payload = codec.inflate(payload, max_bytes=MAX_INFLATED_LEN, error=CredentialError)
+    if len(payload) <= SIGNATURE_LEN:
+        raise CredentialError(DecodeReason.MALFORMED, "too short to hold a signature")
+    claims, signature = payload[:-SIGNATURE_LEN], payload[-SIGNATURE_LEN:]
+    return SignedPermit(parse_claims(claims), claims, signature)
+
+
+def parse_claims(claims: bytes) -> Permit:
+    e = CredentialError
+    raw = codec.unpack(claims, max_bytes=MAX_INFLATED_LEN, error=e, max_items=16)
+    a = codec.expect_tuple(raw, 11, "claims", e)
+    w = codec.expect_tuple(a[1], 5, "worker", e)
+    zones = codec.expect_array(a[3], "zones", e, MAX_ZONES)
+    try:
+        worker = Worker(
+            name=codec.expect_str(w[0], "name", e, MAX_NAME_LEN),
+            name_zh=codec.expect_optional_str(w[1], "name_zh", e, MAX_NAME_LEN),
+            border_pass_no=codec.expect_str(w[2], "border_pass_no", e, 32),
+            birth_date=day_to_date(codec.expect_int(w[3], "birth_date", e, -40_000, _MAX_DAY)),
+            sex=Sex(codec.expect_str(w[4], "sex", e, 1)),
+        )
+        return Permit(
+            permit_id=codec.expect_str(a[0], "permit_id", e, 32),
+            worker=worker,
+            employer_id=codec.expect_str(a[2], "employer_id", e, 32),
+            zones=tuple(codec.expect_str(z, "zone", e, 64) for z in zones),
+            valid_from=day_to_date(codec.expect_int(a[4], "valid_from", e, 0, _MAX_DAY)),
+            valid_until=day_to_date(codec.expect_int(a[5], "valid_until", e, 0, _MAX_DAY)),
+            health_cert_until=day_to_date(codec.expect_int(a[6], "health", e, 0, _MAX_DAY)),
+            insurance_until=day_to_date(codec.expect_int(a[7], "insurance", e, 0, _MAX_DAY)),
+            single_exit=codec.expect_int(a[8], "flags", e, 0, 1) == 1,
+            issued_at=codec.expect_int(a[9], "issued_at", e, 0, _MAX_SECONDS),
+            key_id=codec.expect_bytes(a[10], "key_id", e, KEY_ID_LEN),
+        )
+    except ValueError as exc:  # a well-typed field that breaks a permit rule
+        raise CredentialError(DecodeReason.MALFORMED, str(exc)) from exc
+
+
+def verify_permit(signed: SignedPermit, trust: TrustList) -> IssuerKey:
+    """Return the trusted key whose signature this is; try every key sharing the id.
+
+    Raise ``unknown_key`` when no trusted key has the id, ``bad_signature`` when none
+    of them verifies. Whether the key was valid when the permit was issued is a verdict
+    reason, not a decoding error: see :mod:`protocol.verdict`.
+    """
+    candidates = trust.keys_with_id(signed.permit.key_id)
+    if not candidates:
+        raise CredentialError(DecodeReason.UNKNOWN_KEY, signed.permit.key_id.hex())
+    for key in candidates:
+        if verify_signature(key.public_key, PERMIT_CONTEXT, signed.claims, signed.signature):
+            return key
+    raise CredentialError(DecodeReason.BAD_SIGNATURE, "no trusted key verifies it")

@@ -1,0 +1,41 @@
+"""``borderpass``: one program, with subcommands for the hub, the edge and the demo.
+
+Each part registers its own subcommands (``hub/cli.py``, ``edge/cli.py``,
+``borderpass/demo/cli.py`` expose ``register(subparsers)``); this module only wires
+them together and runs the chosen one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMAND_MODULES = ("hub.cli", "edge.cli", "borderpass.demo.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="borderpass",
+        description="Offline-first permit verification and crossing log "
+        "for the Dongxing cross-border labour pilot.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

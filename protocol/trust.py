@@ -14,7 +14,7 @@ Key rotation lives in the validity windows:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from . import codec
@@ -152,6 +152,3 @@ def decode_trust_bundle(data: bytes) -> tuple[bytes, TrustList, bytes]:
         raise e(DecodeReason.MALFORMED, "signed trust list must be bytes")
     return root, decode_trust_list(signed, root), signed
 
-
-def keys_in_scope(key: IssuerKey, zones: Sequence[str]) -> bool:
-    return all(key.covers(z) for z in zones)

@@ -69,6 +69,14 @@ class ReferenceData:
     def used_at(self, permit_id: str) -> int | None:
         return self._used_up.get(permit_id)
 
+    def clear_used(self, permit_id: str) -> None:
+        """Forget a permit's exit (to undo a change that did not commit)."""
+        self._used_up.pop(permit_id, None)
+
+    def revocation(self, kind: RevocationKind, subject: str) -> Revocation | None:
+        """The revocation in force for ``subject``, if any."""
+        return self._revoked.get((kind, subject))
+
     def revocation_reasons(self, permit: Permit) -> list[Reason]:
         reasons = []
         for kind, subject in (

@@ -1,0 +1,83 @@
+"""The hub's configuration: a frozen dataclass filled from defaults, ``DIR/hub.toml``
+and ``BORDERPASS_HUB_*`` environment variables (in that order; the environment wins),
+then command-line flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from borderpass.settings import describe, load
+
+ENV_PREFIX = "BORDERPASS_HUB_"
+CONFIG_FILE = "hub.toml"
+DATABASE_FILE = "hub.db"
+KEYS_DIR = "keys"
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    data_dir: Path = field(default=Path("hub-data"), metadata=_help("the hub's data directory"))
+    host: str = field(default="127.0.0.1", metadata=_help("address the web server binds"))
+    port: int = field(default=8440, metadata=_help("port the web server listens on"))
+    clock: str = field(
+        default="system",
+        metadata=_help("clock spec: 'system' or 'accelerated:start=...,speed=...'"),
+    )
+    session_hours: float = field(
+        default=12.0, metadata=_help("how long a web login lasts, in hours")
+    )
+    max_body_bytes: int = field(
+        default=64 * 1024, metadata=_help("largest request body accepted by the API and forms")
+    )
+    key_lead_days: int = field(
+        default=7,
+        metadata=_help("how far ahead of its first use 'hub rotate-key' lists a new key"),
+    )
+    issuer_key_years: int = field(
+        default=2, metadata=_help("validity of a new issuer key, in years")
+    )
+    webhook_url: str | None = field(
+        default=None, metadata=_help("where urgent alerts are posted (alerts module)")
+    )
+    reconcile_tick_s: float = field(
+        default=60.0, metadata=_help("interval of the time-based alert tick, in seconds")
+    )
+    default_lang: str = field(default="zh", metadata=_help("language of the web pages: zh or en"))
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / KEYS_DIR
+
+    @property
+    def session_ms(self) -> int:
+        return int(self.session_hours * 3600 * 1000)
+
+
+def load_config(
+    data_dir: Path, env: Mapping[str, str] | None = None, **overrides: Any
+) -> HubConfig:
+    """The configuration of the hub whose data lives in ``data_dir``."""
+    return load(
+        HubConfig,
+        toml_file=data_dir / CONFIG_FILE,
+        env=os.environ if env is None else env,
+        env_prefix=ENV_PREFIX,
+        data_dir=data_dir,
+        **overrides,
+    )
+
+
+def settings_table() -> str:
+    return describe(HubConfig, ENV_PREFIX)

@@ -72,7 +72,8 @@ def make_worker(**overrides: Any) -> Worker:
 
 def make_permit(key_id: bytes = bytes(8), **overrides: Any) -> Permit:
     """Claims valid from ten days before TODAY for 90 days, in Dongxing and Jiangping
-    park, single exit, health and insurance to the end; override any Permit field."""
+    park, single exit; the health certificate and insurances run 30 days past
+    ``valid_until`` (so an expired permit is only ``expired``). Override any field."""
     valid_from = overrides.get("valid_from", TODAY - timedelta(days=10))
     valid_until = overrides.get("valid_until", valid_from + timedelta(days=89))
     fields: dict[str, Any] = {
@@ -82,8 +83,8 @@ def make_permit(key_id: bytes = bytes(8), **overrides: Any) -> Permit:
         "zones": ("dongxing", "dongxing/jiangping"),
         "valid_from": valid_from,
         "valid_until": valid_until,
-        "health_cert_until": valid_until,
-        "insurance_until": valid_until,
+        "health_cert_until": valid_until + timedelta(days=30),
+        "insurance_until": valid_until + timedelta(days=30),
         "single_exit": True,
         "issued_at": ISSUED_AT,
         "key_id": key_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlite_utils
 
@@ -140,11 +141,11 @@ _EDGE_COLUMNS = (
 )
 
 
-def _edge(row: Sequence[object]) -> EdgeRecord:
+def _edge(row: Sequence[Any]) -> EdgeRecord:
     values = list(row)
-    values[3] = bytes(values[3]) if values[3] is not None else None  # type: ignore[arg-type]
-    values[9] = bytes(values[9])  # type: ignore[arg-type]
-    return EdgeRecord(*values)  # type: ignore[arg-type]
+    values[3] = bytes(values[3]) if values[3] is not None else None
+    values[9] = bytes(values[9])
+    return EdgeRecord(*values)
 
 
 # -- edges -------------------------------------------------------------------------------
@@ -412,4 +413,23 @@ def keys_in(conn: sqlite3.Connection, dataset: str, keys: Iterable[str]) -> dict
         ).fetchone()
         if row is not None and row[0] is not None:
             found[key] = bytes(row[0])
+    return found
+
+
+def last_border_directions(
+    conn: sqlite3.Connection, worker_ids: Iterable[str], border_sites: Sequence[str]
+) -> dict[str, str]:
+    """Per worker, the direction of their latest allowed, genuine scan at a border gate
+    (``in``: in China), by the hub's instant."""
+    marks = ",".join("?" * len(border_sites))
+    found: dict[str, str] = {}
+    for worker_id in worker_ids:
+        row = conn.execute(
+            f"SELECT direction FROM events WHERE worker_id = ? AND site IN ({marks}) "
+            "AND verdict = 'allow' AND verified = 1 AND direction IN ('in', 'out') "
+            "ORDER BY at_ms DESC, hlc DESC LIMIT 1",
+            (worker_id, *border_sites),
+        ).fetchone()
+        if row is not None:
+            found[worker_id] = row[0]
     return found

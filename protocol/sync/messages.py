@@ -26,7 +26,6 @@ class SyncReason(StrEnum):
     REPLAYED = "replayed"
     BAD_TOKEN = "bad_token"
     TOKEN_EXPIRED = "token_expired"
-    TOKEN_USED = "token_used"
     UNKNOWN_SITE = "unknown_site"
     CHAIN_BROKEN = "chain_broken"
     LOG_FORKED = "log_forked"

@@ -20,6 +20,7 @@ from enum import StrEnum
 from .. import codec
 from ..refs import Revocation, RevocationKind
 from .frames import SyncError
+from .messages import DatasetChanges
 
 
 class Dataset(StrEnum):
@@ -172,3 +173,18 @@ def decode_roster(value: bytes) -> RosterEntry:
         end_day=codec.expect_int(end_day, "end_day", E, 0, 2_932_896),
         in_china=codec.expect_bool(in_china, "in_china", E),
     )
+
+
+def apply_changes(held: dict[str, bytes], changes: DatasetChanges) -> dict[str, bytes]:
+    """The dataset after ``changes``, checked against the hub's digest. Raises
+    :class:`SyncError` (``malformed``) on a mismatch: the caller keeps what it held and
+    asks for a snapshot. ``held`` is not modified."""
+    result = {} if changes.reset else dict(held)
+    for entry in changes.entries:
+        if entry.value is None:
+            result.pop(entry.key, None)
+        else:
+            result[entry.key] = entry.value
+    if digest(result.items()) != changes.digest:
+        raise SyncError("malformed", f"{changes.dataset}: digest mismatch after applying")
+    return result

@@ -288,7 +288,11 @@ class SyncService:
                 continue
             scope = roster_scope if dataset is Dataset.ROSTER else None
             since = held.get(dataset, 0)
-            reset = epoch_seen != self.epoch or 0 < since < store.floor_version(conn, dataset)
+            reset = (
+                epoch_seen != self.epoch
+                or since > store.latest_version(conn, dataset)
+                or 0 < since < store.floor_version(conn, dataset)
+            )
             changes = self._dataset_changes(conn, dataset, scope, 0 if reset else since, reset)
             if changes is not None:
                 planned.append(changes)

@@ -38,6 +38,13 @@ def valid_zone(value: str) -> bool:
     return len(value) <= 64 and bool(_ZONE_RE.match(value))
 
 
+def _has_control(text: str) -> bool:
+    """True when ``text`` has a character of Unicode category C (control, format,
+    surrogate, private use, unassigned). Callers test ``str.isprintable()`` first: it
+    is False for every such character, so the per-character scan runs only then."""
+    return any(unicodedata.category(ch).startswith("C") for ch in text)
+
+
 @dataclass(frozen=True, slots=True)
 class Worker:
     """The worker as the Vietnamese border pass names them."""
@@ -56,7 +63,7 @@ class Worker:
                 raise ValueError(f"{label} must be 1-{MAX_NAME_LEN} characters")
             if unicodedata.normalize("NFC", text) != text:
                 raise ValueError(f"{label} must be in Unicode NFC (use Worker.create)")
-            if any(unicodedata.category(ch).startswith("C") for ch in text):
+            if not text.isprintable() and _has_control(text):
                 raise ValueError(f"{label} has control characters")
         if not valid_identifier(self.border_pass_no):
             raise ValueError("border_pass_no must be 1-32 letters, digits, '.', '_' or '-'")

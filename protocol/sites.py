@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -98,6 +99,12 @@ class SiteMap:
 
 def permitted_area(zones: Iterable[str]) -> frozenset[str]:
     """The zones a permit's list allows: each named zone and every zone above it."""
+    return _area_of(tuple(zones))
+
+
+@lru_cache(maxsize=1024)
+def _area_of(zones: tuple[str, ...]) -> frozenset[str]:
+    # Cached: every scan asks, and a site sees the same few zone lists all day.
     area: set[str] = set()
     for zone in zones:
         parts = zone.split("/")

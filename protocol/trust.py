@@ -39,6 +39,7 @@ class IssuerKey:
     not_after: int
     scope: tuple[str, ...]
     key_id: bytes = field(init=False)
+    _scope_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.public_key) != PUBLIC_KEY_LEN:
@@ -48,13 +49,14 @@ class IssuerKey:
         if not self.scope or not all(valid_zone(z) for z in self.scope):
             raise ValueError("scope must name at least one zone path")
         object.__setattr__(self, "key_id", key_id_for(self.public_key))
+        object.__setattr__(self, "_scope_prefixes", tuple(z + "/" for z in self.scope))
 
     def valid_at(self, seconds: int) -> bool:
         return self.not_before <= seconds <= self.not_after
 
     def covers(self, zone: str) -> bool:
         """True when ``zone`` is one of the scope's zones or lies under one."""
-        return any(zone == s or zone.startswith(s + "/") for s in self.scope)
+        return zone in self.scope or zone.startswith(self._scope_prefixes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,4 +153,3 @@ def decode_trust_bundle(data: bytes) -> tuple[bytes, TrustList, bytes]:
     if not isinstance(signed, bytes):
         raise e(DecodeReason.MALFORMED, "signed trust list must be bytes")
     return root, decode_trust_list(signed, root), signed
-

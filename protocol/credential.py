@@ -69,17 +69,29 @@ def encode_claims(permit: Permit) -> bytes:
 
 
 def encode_permit(permit: Permit, key: SigningKey) -> str:
-    """Sign ``permit`` with ``key`` (which must be the key its ``key_id`` names)."""
+    """Sign ``permit`` with ``key`` (which must be the key its ``key_id`` names).
+
+    Raise ``ValueError`` for claims that :func:`decode_permit` would refuse: a field
+    outside the wire format's limits (a date before 1970, ``issued_at`` after 9999) or
+    a text longer than :data:`MAX_TEXT_LEN` (long names in rare scripts, long zones).
+    """
     if permit.key_id != key.key_id:
         raise ValueError("permit.key_id does not name the signing key")
     claims = encode_claims(permit)
+    try:
+        parse_claims(claims)
+    except CredentialError as exc:
+        raise ValueError(f"permit outside the wire format's limits: {exc.detail}") from exc
     payload = claims + key.sign(PERMIT_CONTEXT, claims)
     deflated = codec.deflate(payload)
     if len(deflated) < len(payload):
         body = bytes([FLAG_DEFLATED]) + deflated
     else:
         body = b"\x00" + payload
-    return PREFIX + b45encode(body)
+    text = PREFIX + b45encode(body)
+    if len(text) > MAX_TEXT_LEN:
+        raise ValueError(f"permit too large for its QR text: {len(text)} > {MAX_TEXT_LEN}")
+    return text
 
 
 def decode_permit(text: object) -> SignedPermit:

@@ -399,3 +399,18 @@ def on_reinstatement(tx: Transaction, entry: RevocationEntry, at_ms: int) -> Non
     detail = {"reason": entry.reinstate_reason, "revocation_id": entry.revocation_id}
     actor = entry.reinstated_by or "unknown"
     access.audit(tx, actor, f"{r.kind.value}.reinstate", r.subject, detail, at_ms)
+
+
+def revocations_covering(conn: sqlite3.Connection, permit: Permit) -> list[RevocationEntry]:
+    """The active revocations that cover ``permit`` (its own, its worker's, its
+    employer's: a worker's or employer's covers permits issued up to it)."""
+    found = []
+    for kind, subject in (
+        (RevocationKind.PERMIT, permit.permit_id),
+        (RevocationKind.WORKER, permit.worker_id),
+        (RevocationKind.EMPLOYER, permit.employer_id),
+    ):
+        entry = active_revocation(conn, kind, subject)
+        if entry is not None and entry.revocation.covers(permit):
+            found.append(entry)
+    return found

@@ -1,0 +1,59 @@
+"""``create_app(config, clock)``: the hub's aiohttp application.
+
+The database opens and closes with the application (``cleanup_ctx``); later parts
+(sync server, reconciliation tick, alerts webhook) add their own routes and
+``cleanup_ctx`` entries through :data:`EXTENSIONS` without touching this module's
+logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from borderpass.clock import Clock
+from borderpass.sqlite import Database
+from hub import context
+from hub.config import HubConfig
+from hub.keyring import Keyring
+from hub.middleware import authenticate, refusals, security_headers
+from hub.roles import AccessPolicy
+from hub.routes import setup_routes
+from hub.store.schema import migrate
+from protocol.sites import SiteMap, default_site_map
+
+Extension = Callable[[web.Application], None]
+EXTENSIONS: list[Extension] = []
+"""Called with the application before it starts: add routes, ``cleanup_ctx`` entries."""
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    database = Database(app[context.CONFIG].database_path, migrate).open()
+    app[context.DB] = database
+    yield
+    database.close()
+
+
+def create_app(
+    config: HubConfig,
+    clock: Clock,
+    *,
+    sites: SiteMap | None = None,
+    policy: AccessPolicy | None = None,
+    extensions: list[Extension] | None = None,
+) -> web.Application:
+    app = web.Application(
+        middlewares=[refusals, authenticate], client_max_size=config.max_body_bytes
+    )
+    app[context.CONFIG] = config
+    app[context.CLOCK] = clock
+    app[context.KEYRING] = Keyring(config.keys_dir)
+    app[context.SITES] = sites if sites is not None else default_site_map()
+    app[context.POLICY] = policy if policy is not None else AccessPolicy()
+    app.cleanup_ctx.append(database_ctx)
+    app.on_response_prepare.append(security_headers)
+    setup_routes(app)
+    for extend in [*EXTENSIONS, *(extensions or [])]:
+        extend(app)
+    return app

@@ -1,0 +1,58 @@
+"""The hub application's typed keys, and what a handler reads from its request."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from borderpass.clock import Clock
+from borderpass.sqlite import Database
+from hub.auth import Principal
+from hub.config import HubConfig
+from hub.i18n import Translator, choose_lang
+from hub.keyring import Keyring
+from hub.roles import AccessPolicy
+from protocol.sites import SiteMap
+
+CONFIG = web.AppKey("config", HubConfig)
+CLOCK = web.AppKey("clock", Clock)
+DB = web.AppKey("db", Database)
+KEYRING = web.AppKey("keyring", Keyring)
+SITES = web.AppKey("sites", SiteMap)
+POLICY = web.AppKey("policy", AccessPolicy)
+
+PRINCIPAL = web.RequestKey("principal", Principal)
+LOGIN_CSRF = web.RequestKey("login_csrf", str)
+LANG_COOKIE = "bp_lang"
+
+
+def db(request: web.Request) -> Database:
+    return request.app[DB]
+
+
+def now_ms(request: web.Request) -> int:
+    return request.app[CLOCK].now_ms()
+
+
+def sites(request: web.Request) -> SiteMap:
+    return request.app[SITES]
+
+
+def principal(request: web.Request) -> Principal:
+    """Who is asking; the auth middleware set it (every non-public route has one)."""
+    found = request.get(PRINCIPAL)
+    if not isinstance(found, Principal):
+        raise web.HTTPUnauthorized()
+    return found
+
+
+def optional_principal(request: web.Request) -> Principal | None:
+    found = request.get(PRINCIPAL)
+    return found if isinstance(found, Principal) else None
+
+
+def lang(request: web.Request) -> str:
+    return choose_lang(request.cookies.get(LANG_COOKIE), request.app[CONFIG].default_lang)
+
+
+def translator(request: web.Request) -> Translator:
+    return Translator(lang(request))

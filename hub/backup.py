@@ -1,0 +1,47 @@
+"""Back up and restore the hub's database.
+
+``backup`` uses SQLite's online backup API, so it is consistent while the hub runs.
+``restore`` puts a copy back (the hub must be stopped) and gives the hub a **new
+epoch**: every edge then takes the restored hub's acknowledgements as they are and
+resends what the copy lacks from its own log (edges keep acknowledged events for their
+retention period), and pulls every dataset afresh. Keys are not in the database; they
+stay in ``DIR/keys``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+from borderpass.sqlite import Database
+from hub.store import schema
+from hub.store import trust as trust_store
+
+
+def backup(database: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(database)
+    target = sqlite3.connect(destination)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
+def restore(database: Path, copy: Path, now_ms: int) -> str:
+    """Replace ``database`` by ``copy`` and return the new epoch."""
+    if not copy.exists():
+        raise FileNotFoundError(copy)
+    for suffix in ("-wal", "-shm"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    backup(copy, database)
+    epoch = secrets.token_hex(8)
+    db = Database(database, schema.migrate).open()
+    try:
+        db.write_blocking(lambda tx: trust_store.set_epoch(tx, epoch, now_ms))
+    finally:
+        db.close()
+    return epoch

@@ -126,12 +126,8 @@ def _names(table: Mapping[str, Any], what: str) -> Names:
         raise ValueError(f"{what}: missing name {exc}") from exc
 
 
-def parse_site_map(text: str) -> SiteMap:
-    """Parse a sites TOML document; raise ``ValueError`` naming what is wrong."""
-    doc = tomllib.loads(text)
-    zones = {path: Zone(path, _names(t, f"zone {path}")) for path, t in doc["zones"].items()}
-    sites = {}
-    for site_id, t in doc["sites"].items():
+def _site(site_id: str, t: Mapping[str, Any], zones: Mapping[str, Zone]) -> Site:
+    try:
         site = Site(
             site_id=site_id,
             kind=SiteKind(t["kind"]),
@@ -141,12 +137,24 @@ def parse_site_map(text: str) -> SiteMap:
             lon=float(t["lon"]),
             names=_names(t, f"site {site_id}"),
         )
-        for zone in (site.zone, site.outer):
-            if zone is not None and zone not in zones:
-                raise ValueError(f"site {site_id}: unknown zone {zone}")
-        if site.outer is not None and site.kind is not SiteKind.CHECKPOINT:
-            raise ValueError(f"site {site_id}: only a checkpoint has an outer zone")
-        sites[site_id] = site
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"site {site_id}: missing or bad setting: {exc}") from exc
+    for zone in (site.zone, site.outer):
+        if zone is not None and zone not in zones:
+            raise ValueError(f"site {site_id}: unknown zone {zone}")
+    if site.outer is not None and site.kind is not SiteKind.CHECKPOINT:
+        raise ValueError(f"site {site_id}: only a checkpoint has an outer zone")
+    return site
+
+
+def parse_site_map(text: str) -> SiteMap:
+    """Parse a sites TOML document; raise ``ValueError`` naming what is wrong."""
+    doc = tomllib.loads(text)
+    for table in ("zones", "sites"):
+        if not isinstance(doc.get(table), dict):
+            raise ValueError(f"site map: no [{table}] table")
+    zones = {path: Zone(path, _names(t, f"zone {path}")) for path, t in doc["zones"].items()}
+    sites = {site_id: _site(site_id, t, zones) for site_id, t in doc["sites"].items()}
     for z in zones.values():
         if z.parent is not None and z.parent not in zones:
             raise ValueError(f"zone {z.path}: unknown parent {z.parent}")

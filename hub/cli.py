@@ -23,6 +23,7 @@ from hub.config import HubConfig, load_config, settings_table
 from hub.errors import Refusal
 from hub.keyring import Keyring, KeyringError
 from hub.store.schema import migrate
+from hub.store.trust import HubIdentity
 from protocol.days import to_datetime
 from protocol.keys import fingerprint
 
@@ -55,7 +56,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     now = parse_clock(config.clock).now_ms()
     keyring = Keyring(config.keys_dir)
 
-    def job(tx: Transaction) -> tuple[trustlist.store.HubIdentity, trustlist.Rotation, str]:
+    def job(tx: Transaction) -> tuple[HubIdentity, trustlist.Rotation, str]:
         identity, first = trustlist.initialise(tx, keyring, now, config.issuer_key_years)
         _, token = accounts.add_token(tx, Role.ADMIN, None, "hub init", now, "cli")
         return identity, first, token

@@ -37,8 +37,8 @@ def join(parts: Iterable[object], separator: str = "") -> Markup:
     return Markup(escape(separator).join(escape(p) for p in parts))
 
 
-def tag(name: str, content: object = "", **attributes: object) -> Markup:
-    """``<name attr="...">content</name>``; attribute values are escaped, ``class_``
+def tag(element: str, content: object = "", /, **attributes: object) -> Markup:
+    """``<element attr="...">content</element>``; attribute values are escaped, ``class_``
     is written ``class``, ``None`` and ``False`` attributes are left out, ``True``
     ones are written bare."""
     attrs = []
@@ -47,9 +47,9 @@ def tag(name: str, content: object = "", **attributes: object) -> Markup:
             continue
         attr = key.rstrip("_").replace("_", "-")
         attrs.append(f" {attr}" if value is True else f' {attr}="{escape(value)}"')
-    if name in _VOID:
-        return Markup(f"<{name}{''.join(attrs)}>")
-    return Markup(f"<{name}{''.join(attrs)}>{escape(content)}</{name}>")
+    if element in _VOID:
+        return Markup(f"<{element}{''.join(attrs)}>")
+    return Markup(f"<{element}{''.join(attrs)}>{escape(content)}</{element}>")
 
 
 @cache

@@ -13,7 +13,13 @@ from hub.middleware import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 from hub.pages.layout import field, form, page
 from hub.store import access
 
-COOKIE_FLAGS = {"httponly": True, "samesite": "Strict", "path": "/"}
+
+
+def set_cookie(
+    response: web.StreamResponse, name: str, value: str, max_age: int | None = None
+) -> None:
+    """Every hub cookie: HttpOnly, SameSite=Strict, the whole site."""
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Strict", path="/")
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,7 +40,7 @@ async def show(request: web.Request) -> web.Response:
         tag("input", type="hidden", name="next", value=_safe_next(request.query.get("next"))),
     ]  # fmt: skip
     response = page(request, t("login.title"), form(request, "/login", fields, t("login.submit")))
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, **COOKIE_FLAGS)  # type: ignore[arg-type]
+    set_cookie(response, LOGIN_CSRF_COOKIE, token)
     return response
 
 
@@ -48,9 +54,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     now, lifetime = context.now_ms(request), request.app[context.CONFIG].session_ms
     session = await database.write(lambda tx: accounts.open_session(tx, username, now, lifetime))
     response = web.HTTPSeeOther(_safe_next(str(posted.get("next", "/"))))
-    response.set_cookie(
-        SESSION_COOKIE, session.session_id, max_age=lifetime // 1000, **COOKIE_FLAGS
-    )  # type: ignore[arg-type]
+    set_cookie(response, SESSION_COOKIE, session.session_id, lifetime // 1000)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
 
@@ -68,5 +72,5 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     if chosen not in LANGUAGES:
         raise web.HTTPNotFound()
     response = web.HTTPSeeOther(_safe_next(request.query.get("next")))
-    response.set_cookie(context.LANG_COOKIE, chosen, max_age=365 * 86400, **COOKIE_FLAGS)  # type: ignore[arg-type]
+    set_cookie(response, context.LANG_COOKIE, chosen, 365 * 86400)
     raise response

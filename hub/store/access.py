@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -223,7 +224,7 @@ def audit(
     actor: str,
     action: str,
     target: str,
-    detail: dict[str, object],
+    detail: Mapping[str, object],
     at_ms: int,
 ) -> None:
     """Record who did what to which target, when. Append-only."""

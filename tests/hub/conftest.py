@@ -5,7 +5,6 @@ to log in on the web pages."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,7 +102,7 @@ def hub(tmp_path: Path) -> Hub:
 
 
 @pytest.fixture
-async def client(hub: Hub, aiohttp_client: Any) -> AsyncIterator[TestClient]:
+async def client(hub: Hub, aiohttp_client: Any) -> TestClient:
     """The hub's app with two employers registered and a token for every role."""
     app = create_app(hub.config, hub.clock)
     test_client: TestClient = await aiohttp_client(app)
@@ -123,7 +122,7 @@ async def client(hub: Hub, aiohttp_client: Any) -> AsyncIterator[TestClient]:
         )
         assert response.status == 201, await response.text()
         hub.tokens[name] = (await response.json())["token"]
-    yield test_client
+    return test_client
 
 
 def bearer(hub: Hub, who: str) -> dict[str, str]:

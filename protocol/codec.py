@@ -63,6 +63,8 @@ def deflate(data: bytes) -> bytes:
 def inflate(data: bytes, *, max_bytes: int, error: type[ProtocolError] = ProtocolError) -> bytes:
     """Inflate raw deflate data, refusing output beyond ``max_bytes`` as ``too_large``
     as soon as it is reached, and truncated or trailing data as ``malformed``."""
+    if max_bytes < 1:  # zlib reads a max_length of 0 as "no limit"
+        raise ValueError("max_bytes must be at least 1")
     inflater = zlib.decompressobj(_DEFLATE_WBITS)
     try:
         out = inflater.decompress(data, max_bytes)

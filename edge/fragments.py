@@ -71,8 +71,7 @@ def _trust_item(trust: JSON, lang: str) -> Markup:
     if trust["age_s"] is None:
         text = i18n.label("trust_never", lang)
     else:
-        age = age_text(trust["age_s"], lang)
-        text = f"{i18n.label('trust_age', lang)} {age}{i18n.label('ago', lang)}"
+        text = i18n.label("trust_age", lang).format(age=age_text(trust["age_s"], lang))
     css = "item warn" if trust["stale"] else "item ok"
     return element("span", text, class_=css, id="st-trust")
 

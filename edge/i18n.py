@@ -169,9 +169,12 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "No hub configured (standalone)",
     },
     "events_waiting": {"zh": "待同步记录", "vi": "Bản ghi chờ đồng bộ", "en": "Events waiting"},
-    "trust_age": {"zh": "核验数据更新于", "vi": "Dữ liệu xác minh cập nhật", "en": "Trust data"},
-    "trust_never": {"zh": "无核验数据", "vi": "Chưa có dữ liệu", "en": "No trust data"},
-    "ago": {"zh": "前", "vi": "trước", "en": "ago"},
+    "trust_age": {
+        "zh": "核验数据：{age}前更新",
+        "vi": "Dữ liệu xác minh: cập nhật {age} trước",
+        "en": "Trust data: updated {age} ago",
+    },
+    "trust_never": {"zh": "无核验数据", "vi": "Chưa có dữ liệu xác minh", "en": "No trust data"},
     "clock_warning": {
         "zh": "本机时钟与中心偏差过大",
         "vi": "Đồng hồ máy lệch nhiều so với trung tâm",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import Edge, StartEdge, assert_chain_intact
+from edgekit import Edge, StartEdge, assert_chain_intact
 from factories import ISSUED_AT, NOW_MS, TODAY, Issuer, make_issuer, make_worker
 
 from edge import reference

@@ -12,9 +12,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from string import Template
 
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 _VOID = frozenset({"input", "br", "hr", "img", "meta", "link"})
 
 
@@ -54,7 +55,7 @@ def tag(element: str, content: object = "", /, **attributes: object) -> Markup:
 
 @cache
 def _template(name: str) -> Template:
-    text = resources.files("hub").joinpath("templates", name).read_text("utf-8")
+    text = (TEMPLATES_DIR / name).read_text("utf-8")
     return Template(text)
 
 

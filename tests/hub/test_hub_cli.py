@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import EMPLOYER, permit_body
 from factories import NOW_MS, SITES, TODAY
+from hubkit import EMPLOYER, permit_body
 
 from borderpass.clock import ManualClock, accelerated_spec
 from hub.app import create_app

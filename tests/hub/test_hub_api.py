@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from conftest import EMPLOYER, OTHER_EMPLOYER, Hub, bearer, permit_body
 from factories import NOW_MS, SITES, TODAY
+from hubkit import EMPLOYER, OTHER_EMPLOYER, Hub, bearer, permit_body
 
 from borderpass import qr
 from borderpass.sqlite import Database

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from conftest import EMPLOYER, OTHER_EMPLOYER, Hub, bearer, permit_body
+from hubkit import EMPLOYER, OTHER_EMPLOYER, Hub, bearer, permit_body
 
 from hub.app import create_app
 from hub.roles import ACCESS, AccessPolicy

@@ -4,7 +4,7 @@ list, language, and every value escaped."""
 from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
-from conftest import EMPLOYER, PASSWORD, Hub, add_user, bearer, csrf_of, log_in, permit_body
+from hubkit import EMPLOYER, PASSWORD, Hub, add_user, bearer, csrf_of, log_in, permit_body
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

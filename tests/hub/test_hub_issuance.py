@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 import pytest
-from conftest import EMPLOYER, permit_body
 from factories import SITES, TODAY
+from hubkit import EMPLOYER, permit_body
 
 from hub import issuance, registration
 from hub.errors import Refusal

@@ -125,7 +125,8 @@ class Database:
         return future
 
     async def write(self, run: Callable[[Transaction], T]) -> T:
-        """Run ``run`` in the writer; return its result once it is committed."""
+        """Run ``run`` in the writer; return its result once it is committed. If the
+        caller is cancelled before the writer takes the job, the job does not run."""
         return await asyncio.wrap_future(self.submit(run))
 
     def write_blocking(self, run: Callable[[Transaction], T]) -> T:
@@ -152,6 +153,12 @@ class Database:
                 return
 
     def _commit(self, batch: list[_Job]) -> None:
+        # A caller that stopped waiting (a timeout, a client gone) cancelled its future:
+        # skip its job, as an executor would. The others are marked running, so a late
+        # cancel cannot make setting their result fail and kill this thread.
+        batch = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        if not batch:
+            return
         conn = self._conn
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:

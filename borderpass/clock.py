@@ -76,8 +76,8 @@ def parse_clock(spec: str) -> Clock:
         return SystemClock()
     if kind != "accelerated":
         raise ValueError(f"unknown clock {kind!r}: use 'system' or 'accelerated:...'")
-    fields = dict(part.split("=", 1) for part in rest.split(",") if part)
     try:
+        fields = dict(part.split("=", 1) for part in rest.split(",") if part)
         start = instant_ms(datetime.fromisoformat(fields["start"].replace("Z", "+00:00")))
         speed = float(fields.get("speed", "1"))
         anchor = int(fields.get("anchor", time.time_ns() // 1_000_000))
@@ -90,4 +90,7 @@ def parse_clock(spec: str) -> Clock:
 
 def accelerated_spec(start_ms: int, speed: float, anchor_real_ms: int) -> str:
     start = datetime.fromtimestamp(start_ms / 1000, tz=UTC).isoformat()
-    return f"accelerated:start={start},speed={speed:g},anchor={anchor_real_ms}"
+    speed_text = f"{speed:g}"
+    if float(speed_text) != speed:  # :g keeps 6 digits; the spec must round-trip
+        speed_text = repr(float(speed))
+    return f"accelerated:start={start},speed={speed_text},anchor={anchor_real_ms}"

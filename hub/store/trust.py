@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from borderpass.sqlite import Transaction
+from hub.store import access
 from protocol.trust import IssuerKey
 
 MIGRATIONS = sqlite_utils.Migrations("hub.trust")
@@ -64,6 +65,13 @@ def insert_identity(tx: Transaction, identity: HubIdentity, at_ms: int) -> None:
         "INSERT INTO hub_identity VALUES (1, ?, ?, ?)",
         (identity.epoch, identity.root_public_key, at_ms),
     )
+
+
+def set_epoch(tx: Transaction, epoch: str, at_ms: int) -> None:
+    """Give the hub a new epoch (after a restore from a backup): edges then resend what
+    the restored copy lacks. Audited."""
+    tx.conn.execute("UPDATE hub_identity SET epoch = ?", (epoch,))
+    access.audit(tx, "cli", "hub.new_epoch", epoch, {}, at_ms)
 
 
 def get_identity(conn: sqlite3.Connection) -> HubIdentity | None:

@@ -14,6 +14,8 @@ from hubkit import EMPLOYER, OTHER_EMPLOYER, Hub, bearer, permit_body
 from borderpass import qr
 from borderpass.sqlite import Database
 from hub import trustlist
+from hub.store import access
+from hub.store import trust as trust_store
 from hub.store.schema import migrate
 from protocol.days import start_of_day_ms
 from protocol.reasons import Reason
@@ -230,3 +232,19 @@ async def test_trust_endpoint_and_tokens(client: TestClient, hub: Hub) -> None:
     assert (await client.post(path, headers=bearer(hub, "admin"))).status == 200
     response = await client.get("/api/trust", headers=bearer(hub, "police"))
     assert (response.status, await error_of(response)) == (401, "bad_token")
+
+
+def test_a_new_epoch_is_kept_and_audited(hub: Hub) -> None:
+    """After a restore the hub takes a new epoch (hub.backup); the root key stays."""
+    database = Database(hub.database_path, migrate).open()
+    try:
+        before = database.read_blocking(trust_store.get_identity)
+        database.write_blocking(lambda tx: trust_store.set_epoch(tx, "feedfacecafe0001", NOW_MS))
+        after = database.read_blocking(trust_store.get_identity)
+        audit = database.read_blocking(lambda c: access.list_audit(c, target="feedfacecafe0001"))
+    finally:
+        database.close()
+    assert before is not None and after is not None
+    assert after.epoch == "feedfacecafe0001" != before.epoch
+    assert after.root_public_key == before.root_public_key
+    assert [a.action for a in audit] == ["hub.new_epoch"]

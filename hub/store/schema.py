@@ -2,19 +2,20 @@
 
 Each group's ``Migrations`` set sits next to its queries. Later groups may refer to
 earlier ones, never the other way round; a new group is appended to
-:data:`MIGRATION_SETS` (``hub.store.sync`` and ``hub.store.alerts`` go after these).
+:data:`MIGRATION_SETS` (``hub.store.alerts`` goes after these).
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from hub.store import access, registry, trust
+from hub.store import access, registry, sync, trust
 
 MIGRATION_SETS: tuple[sqlite_utils.Migrations, ...] = (
     trust.MIGRATIONS,
     registry.MIGRATIONS,
     access.MIGRATIONS,
+    sync.MIGRATIONS,
 )
 
 

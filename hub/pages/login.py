@@ -14,7 +14,6 @@ from hub.pages.layout import field, form, page
 from hub.store import access
 
 
-
 def set_cookie(
     response: web.StreamResponse, name: str, value: str, max_age: int | None = None
 ) -> None:

@@ -10,6 +10,7 @@ error type with reason ``malformed``, so nothing but that error leaves a decoder
 from __future__ import annotations
 
 import zlib
+from collections.abc import Collection
 from typing import Any, NoReturn
 
 import msgpack
@@ -82,6 +83,41 @@ def inflate(data: bytes, *, max_bytes: int, error: type[ProtocolError] = Protoco
 
 def fail(error: type[ProtocolError], what: str) -> NoReturn:
     raise error(DecodeReason.MALFORMED, what)
+
+
+_TYPE_NAMES = {
+    str: "text",
+    bytes: "bytes",
+    int: "integer",
+    bool: "boolean",
+    tuple: "array",
+    type(None): "nil",
+}
+
+
+def expect_shape(
+    obj: object, shapes: Collection[tuple[type, ...]], what: str, error: type[ProtocolError]
+) -> tuple[Any, ...]:
+    """An array whose items have, in order, exactly the types of one of ``shapes``.
+
+    One pass over the item types, on the hot path of every scan; the types must match
+    exactly (a boolean is not an integer). Limits on values are the caller's to check.
+    """
+    if type(obj) is not tuple or tuple(map(type, obj)) not in shapes:
+        expected = " or ".join(
+            "[" + ", ".join(_TYPE_NAMES.get(t, t.__name__) for t in shape) + "]" for shape in shapes
+        )
+        fail(error, f"{what}: expected {expected}")
+    return obj
+
+
+def expect_array_of(
+    obj: object, item_type: type, what: str, error: type[ProtocolError], max_len: int
+) -> tuple[Any, ...]:
+    """An array of at most ``max_len`` items, each exactly of ``item_type``."""
+    if type(obj) is not tuple or len(obj) > max_len or not set(map(type, obj)) <= {item_type}:
+        fail(error, f"{what}: expected an array of at most {max_len} {_TYPE_NAMES[item_type]}")
+    return obj
 
 
 def expect_tuple(

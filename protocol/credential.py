@@ -23,7 +23,7 @@ from .base45 import b45decode, b45encode
 from .days import date_to_day, day_to_date
 from .errors import CredentialError, DecodeReason
 from .keys import SIGNATURE_LEN, SigningKey, verify_signature
-from .permit import KEY_ID_LEN, MAX_NAME_LEN, MAX_ZONES, Permit, Sex, Worker
+from .permit import MAX_ZONES, Permit, Sex, Worker
 from .trust import IssuerKey, TrustList
 
 PREFIX = "BP1:"
@@ -35,7 +35,27 @@ MAX_INFLATED_LEN = 2048
 FLAG_DEFLATED = 0x01
 _VERSION_PREFIX = re.compile(r"^BP[0-9]{1,3}:")
 _MAX_DAY = 2_932_896  # 9999-12-31
+_MIN_BIRTH_DAY = -40_000  # 1860-06-27
 _MAX_SECONDS = 253_402_300_799
+_CLAIMS_SHAPES: frozenset[tuple[type, ...]] = frozenset(
+    {(str, tuple, str, tuple, int, int, int, int, int, int, bytes)}
+)
+"""[permit_id, worker, employer_id, zones, valid_from, valid_until, health_cert_until,
+insurance_until, flags, issued_at, key_id]"""
+_WORKER_SHAPES: frozenset[tuple[type, ...]] = frozenset(
+    {(str, str, str, int, str), (str, type(None), str, int, str)}
+)
+"""[name, name_zh or nil, border_pass_no, birth_date, sex]"""
+_INTEGER_LIMITS = (
+    ("birth_date", _MIN_BIRTH_DAY, _MAX_DAY),
+    ("valid_from", 0, _MAX_DAY),
+    ("valid_until", 0, _MAX_DAY),
+    ("health_cert_until", 0, _MAX_DAY),
+    ("insurance_until", 0, _MAX_DAY),
+    ("flags", 0, 1),
+    ("issued_at", 0, _MAX_SECONDS),
+)
+_SEXES = {sex.value: sex for sex in Sex}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,34 +141,62 @@ def decode_permit(text: object) -> SignedPermit:
 
 
 def parse_claims(claims: bytes) -> Permit:
+    """Parse the claims array (SPEC.md, "Claims"); anything else is ``malformed``.
+
+    Types are checked first, a whole array at a time; then the integer limits; then
+    :class:`Permit` and :class:`Worker` check the rules on values (identifiers, names,
+    zones, the 180-day term, the key id's length), and any rule they refuse is
+    ``malformed`` too.
+    """
     e = CredentialError
     raw = codec.unpack(claims, max_bytes=MAX_INFLATED_LEN, error=e, max_items=16)
-    a = codec.expect_tuple(raw, 11, "claims", e)
-    w = codec.expect_tuple(a[1], 5, "worker", e)
-    zones = codec.expect_array(a[3], "zones", e, MAX_ZONES)
+    fields = codec.expect_shape(raw, _CLAIMS_SHAPES, "claims", e)
+    permit_id, worker, employer_id, zones, *days, flags, issued_at, key_id = fields
+    name, name_zh, border_pass_no, birth_day, sex = codec.expect_shape(
+        worker, _WORKER_SHAPES, "worker", e
+    )
+    codec.expect_array_of(zones, str, "zones", e, MAX_ZONES)
+    _check_integers(birth_day, days, flags, issued_at)
+    if sex not in _SEXES:
+        codec.fail(e, "sex: expected one of " + ", ".join(_SEXES))
+    valid_from, valid_until, health_cert_until, insurance_until = map(day_to_date, days)
     try:
-        worker = Worker(
-            name=codec.expect_str(w[0], "name", e, MAX_NAME_LEN),
-            name_zh=codec.expect_optional_str(w[1], "name_zh", e, MAX_NAME_LEN),
-            border_pass_no=codec.expect_str(w[2], "border_pass_no", e, 32),
-            birth_date=day_to_date(codec.expect_int(w[3], "birth_date", e, -40_000, _MAX_DAY)),
-            sex=Sex(codec.expect_str(w[4], "sex", e, 1)),
-        )
         return Permit(
-            permit_id=codec.expect_str(a[0], "permit_id", e, 32),
-            worker=worker,
-            employer_id=codec.expect_str(a[2], "employer_id", e, 32),
-            zones=tuple(codec.expect_str(z, "zone", e, 64) for z in zones),
-            valid_from=day_to_date(codec.expect_int(a[4], "valid_from", e, 0, _MAX_DAY)),
-            valid_until=day_to_date(codec.expect_int(a[5], "valid_until", e, 0, _MAX_DAY)),
-            health_cert_until=day_to_date(codec.expect_int(a[6], "health", e, 0, _MAX_DAY)),
-            insurance_until=day_to_date(codec.expect_int(a[7], "insurance", e, 0, _MAX_DAY)),
-            single_exit=codec.expect_int(a[8], "flags", e, 0, 1) == 1,
-            issued_at=codec.expect_int(a[9], "issued_at", e, 0, _MAX_SECONDS),
-            key_id=codec.expect_bytes(a[10], "key_id", e, KEY_ID_LEN),
+            permit_id=permit_id,
+            worker=Worker(
+                name=name,
+                name_zh=name_zh,
+                border_pass_no=border_pass_no,
+                birth_date=day_to_date(birth_day),
+                sex=_SEXES[sex],
+            ),
+            employer_id=employer_id,
+            zones=zones,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            health_cert_until=health_cert_until,
+            insurance_until=insurance_until,
+            single_exit=flags == 1,
+            issued_at=issued_at,
+            key_id=key_id,
         )
     except ValueError as exc:  # a well-typed field that breaks a permit rule
         raise CredentialError(DecodeReason.MALFORMED, str(exc)) from exc
+
+
+def _check_integers(birth_day: int, days: list[int], flags: int, issued_at: int) -> None:
+    """Check every integer claim against its limits at once; on failure, find and
+    name the first field out of range."""
+    if not (
+        _MIN_BIRTH_DAY <= birth_day <= _MAX_DAY
+        and min(days) >= 0
+        and max(days) <= _MAX_DAY
+        and 0 <= flags <= 1
+        and 0 <= issued_at <= _MAX_SECONDS
+    ):
+        numbers = (birth_day, *days, flags, issued_at)
+        for value, (what, lo, hi) in zip(numbers, _INTEGER_LIMITS, strict=True):
+            codec.expect_int(value, what, CredentialError, lo, hi)
 
 
 def verify_permit(signed: SignedPermit, trust: TrustList) -> IssuerKey:

@@ -38,6 +38,15 @@ def valid_zone(value: str) -> bool:
     return len(value) <= 64 and bool(_ZONE_RE.match(value))
 
 
+def _check_name(label: str, text: str) -> None:
+    if not text.strip() or len(text) > MAX_NAME_LEN:
+        raise ValueError(f"{label} must be 1-{MAX_NAME_LEN} characters")
+    if unicodedata.normalize("NFC", text) != text:
+        raise ValueError(f"{label} must be in Unicode NFC (use Worker.create)")
+    if not text.isprintable() and _has_control(text):
+        raise ValueError(f"{label} has control characters")
+
+
 def _has_control(text: str) -> bool:
     """True when ``text`` has a character of Unicode category C (control, format,
     surrogate, private use, unassigned). Callers test ``str.isprintable()`` first: it
@@ -56,18 +65,13 @@ class Worker:
     name_zh: str | None = None
 
     def __post_init__(self) -> None:
-        for label, text in (("name", self.name), ("name_zh", self.name_zh)):
-            if text is None:
-                continue
-            if not text.strip() or len(text) > MAX_NAME_LEN:
-                raise ValueError(f"{label} must be 1-{MAX_NAME_LEN} characters")
-            if unicodedata.normalize("NFC", text) != text:
-                raise ValueError(f"{label} must be in Unicode NFC (use Worker.create)")
-            if not text.isprintable() and _has_control(text):
-                raise ValueError(f"{label} has control characters")
+        _check_name("name", self.name)
+        if self.name_zh is not None:
+            _check_name("name_zh", self.name_zh)
         if not valid_identifier(self.border_pass_no):
             raise ValueError("border_pass_no must be 1-32 letters, digits, '.', '_' or '-'")
-        object.__setattr__(self, "sex", Sex(self.sex))
+        if type(self.sex) is not Sex:
+            object.__setattr__(self, "sex", Sex(self.sex))
 
     @classmethod
     def create(
@@ -112,7 +116,7 @@ class Permit:
             raise ValueError("employer_id must be 1-32 letters, digits, '.', '_' or '-'")
         if not self.zones or len(self.zones) > MAX_ZONES:
             raise ValueError(f"a permit names 1-{MAX_ZONES} zones")
-        if not all(valid_zone(z) for z in self.zones):
+        if not all(map(valid_zone, self.zones)):
             raise ValueError("zones must be paths such as 'dongxing/jiangping'")
         if len(set(self.zones)) != len(self.zones):
             raise ValueError("zones repeat")

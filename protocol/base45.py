@@ -14,6 +14,8 @@ a lane above 65,535 (an invalid group) shows as a non-zero top byte.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .errors import CredentialError, DecodeReason
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
@@ -60,7 +62,7 @@ def b45decode(text: str) -> bytes:
 def _decode_groups(digits: bytes, groups: int) -> bytes:
     """Decode ``groups`` three-digit groups into two bytes each (see the module doc)."""
     lanes = int.from_bytes(digits, "big")
-    low = int.from_bytes(b"\x00\x00\xff" * groups, "big")
+    low = _low_digit_mask(groups)
     values = (lanes >> 16 & low) + 45 * (lanes >> 8 & low) + 2025 * (lanes & low)
     words = values.to_bytes(3 * groups, "big")
     if words[0::3].count(0) != groups:
@@ -69,6 +71,12 @@ def _decode_groups(digits: bytes, groups: int) -> bytes:
     out[0::2] = words[1::3]
     out[1::2] = words[2::3]
     return bytes(out)
+
+
+@lru_cache(maxsize=64)
+def _low_digit_mask(groups: int) -> int:
+    """0x0000ff repeated ``groups`` times: selects the low byte of every lane."""
+    return int.from_bytes(b"\x00\x00\xff" * groups, "big")
 
 
 def _malformed(detail: str) -> CredentialError:

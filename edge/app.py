@@ -34,8 +34,9 @@ _HEADROOM = 64 * 1024
 def create_app(
     config: EdgeConfig, clock: Clock, *, extensions: Iterable[Extension] = ()
 ) -> web.Application:
+    guards = [] if config.loopback_only else [require_token]
     app = web.Application(
-        middlewares=[api_errors, require_token],
+        middlewares=[api_errors, *guards],
         client_max_size=max(config.max_body_bytes, config.max_image_bytes) + _HEADROOM,
     )
     app[RUNTIME] = Runtime(config, clock)

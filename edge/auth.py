@@ -1,7 +1,8 @@
 """Who may use the edge: anyone on this machine when it listens on loopback only;
 otherwise a token.
 
-Bound to anything but loopback, every ``/api/*`` call needs ``Authorization: Bearer
+Bound to anything but loopback (:func:`edge.app.create_app` installs
+:func:`require_token` only then), every ``/api/*`` call needs ``Authorization: Bearer
 <token>`` (401 ``missing_token`` / ``bad_token``) or the session cookie a login sets,
 and every page needs that login. The cookie is HttpOnly and SameSite=Strict, so another
 site can neither read it nor make the browser send it; it carries a value derived from
@@ -41,7 +42,7 @@ def _authorised(request: web.Request, digests: tuple[str, ...]) -> bool:
 @web.middleware
 async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
     runtime = runtime_of(request)
-    if runtime.config.loopback_only or request.path.startswith(OPEN_PATHS):
+    if request.path.startswith(OPEN_PATHS):
         return await handler(request)
     digests = runtime.ready().token_digests
     if _authorised(request, digests):

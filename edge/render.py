@@ -12,9 +12,11 @@ import html
 import json
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from string import Template
 from typing import Any
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 class Markup(str):
@@ -55,7 +57,7 @@ def script_json(value: Any) -> Markup:
 
 @cache
 def _template(name: str) -> Template:
-    text = resources.files("edge").joinpath("templates", name).read_text("utf-8")
+    text = (TEMPLATES / name).read_text("utf-8")
     return Template(text)
 
 

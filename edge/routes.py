@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
@@ -26,5 +25,5 @@ def register(app: web.Application) -> None:
     app.router.add_get("/login", pages.login_form)
     app.router.add_post("/login", pages.login_submit)
     app.router.add_post("/logout", pages.logout)
-    static = Path(str(resources.files("edge").joinpath("static")))
+    static = Path(__file__).parent / "static"
     app.router.add_static("/static/", static, append_version=False)

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
-from protocol.days import instant_ms
+from protocol.days import instant_ms, to_datetime
 
 
 class Clock(Protocol):
@@ -89,7 +89,7 @@ def parse_clock(spec: str) -> Clock:
 
 
 def accelerated_spec(start_ms: int, speed: float, anchor_real_ms: int) -> str:
-    start = datetime.fromtimestamp(start_ms / 1000, tz=UTC).isoformat()
+    start = to_datetime(start_ms).isoformat()
     speed_text = f"{speed:g}"
     if float(speed_text) != speed:  # :g keeps 6 digits; the spec must round-trip
         speed_text = repr(float(speed))

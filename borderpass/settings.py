@@ -43,6 +43,9 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
         if text in _TRUE | _FALSE:
             return text in _TRUE
         raise ConfigError(f"{name}: expected true or false, got {value!r}")
+    number_from_toml = isinstance(value, bool | float) and kind in (int, float)
+    if number_from_toml and (isinstance(value, bool) or kind is int):  # port = true, 80.5
+        raise ConfigError(f"{name}: expected {kind.__name__}, got {value!r}")
     if origin is tuple:
         items = value.split(",") if isinstance(value, str) else list(value)
         return tuple(str(i).strip() for i in items if str(i).strip())

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
 DAY_MS = 86_400_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def date_to_day(d: date) -> int:
@@ -43,8 +44,8 @@ def instant_ms(dt: datetime) -> int:
     """Milliseconds since the epoch of an aware datetime."""
     if dt.tzinfo is None:
         raise ValueError("naive datetime: store instants as UTC")
-    return int(dt.timestamp() * 1000)
+    return (dt - _EPOCH) // timedelta(milliseconds=1)  # exact: no float seconds
 
 
 def to_datetime(instant: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=instant)
+    return _EPOCH + timedelta(milliseconds=instant)

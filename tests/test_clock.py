@@ -136,3 +136,13 @@ def test_spec_reads_well() -> None:
     assert accelerated_spec(START_MS, 1440, 7) == (
         "accelerated:start=2026-11-02T00:00:00+00:00,speed=1440,anchor=7"
     )
+
+
+def test_instants_convert_exactly() -> None:
+    """Milliseconds survive a trip through datetime: no float seconds on the way."""
+    from protocol.days import to_datetime
+
+    for ms in (0, 1, 1001, 1_795_000_000_123, 4_102_444_799_999, -1):
+        assert instant_ms(to_datetime(ms)) == ms
+    with pytest.raises(ValueError, match="naive"):
+        instant_ms(datetime(2026, 11, 2))

@@ -1,6 +1,6 @@
 """Benchmark: durable scans per second through the edge's HTTP API, and the verdict rate.
 
-Starts a real edge (``python -m edge serve``) as a separate process on loopback, then
+Starts a real edge (``borderpass edge serve``) as a separate process on loopback, then
 drives ``POST /api/scan`` from this process with 1, 16 and 64 concurrent keep-alive
 connections (a lean HTTP/1.1 client, so that the edge's cost is what is measured), each
 sending its next scan as soon as the previous verdict came back (a verdict is only sent
@@ -153,8 +153,8 @@ async def drive(url: str, qrs: list[str], clients: int, seconds: float) -> Run:
 
 async def start_edge(data_dir: Path) -> tuple[asyncio.subprocess.Process, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "edge", "serve", "--data", str(data_dir), "--port", "0",
-        "--clock", CLOCK,
+        sys.executable, "-m", "borderpass.cli", "edge", "serve",
+        "--data", str(data_dir), "--port", "0", "--clock", CLOCK,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

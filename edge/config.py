@@ -28,7 +28,7 @@ LANGUAGES = ("zh", "vi", "en")
 class EdgeConfig:
     data_dir: Path = field(
         default=Path("edge-data"),
-        metadata={"help": "directory holding edge.db, edge.key and edge.toml"},
+        metadata={"help": "directory holding edge.db, edge.key and edge.toml (--data)"},
     )
     host: str = field(
         default="127.0.0.1",

@@ -31,8 +31,8 @@ ROUNDS = 4
 @asynccontextmanager
 async def edge_process(data_dir: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "edge", "serve", "--data", str(data_dir), "--port", "0",
-        "--clock", CLOCK,
+        sys.executable, "-m", "borderpass.cli", "edge", "serve",
+        "--data", str(data_dir), "--port", "0", "--clock", CLOCK,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import qrcode
 import zxingcpp
@@ -69,8 +70,11 @@ class QrSymbol:
         return len(self.modules)
 
 
+@lru_cache(maxsize=256)
 def qr_symbol(text: str) -> QrSymbol:
-    """Lay ``text`` out as the smallest QR code at error correction M."""
+    """Lay ``text`` out as the smallest QR code at error correction M. Cached: laying
+    out takes tens of milliseconds (eight mask patterns tried in Python), and a permit's
+    card shows the same code as SVG and PNG."""
     data = QRData(text.encode("utf-8"))  # one segment, in the densest mode for all of it
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(data)

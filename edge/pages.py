@@ -25,6 +25,9 @@ LANG_COOKIE = "lang"
 RECENT_ON_PAGE = 10
 VERDICT_SHOWN_MS = {"allow": 3000, "deny": 10000, "alert": 0}
 """How long the full-screen verdict stays; 0: until the officer dismisses it."""
+CAMERA_REPEAT_MS = 10_000
+"""The camera does not scan the same text again within this time (the card is still
+in front of it)."""
 
 
 def page_language(request: web.Request) -> str:
@@ -58,6 +61,7 @@ def _page_data(runtime: Runtime, state: EdgeState, lang: str, page: str) -> dict
         "fixed_direction": Direction.CHECK.value if page == "onsite" else None,
         "camera_interval_ms": runtime.config.camera_interval_ms,
         "verdict_shown_ms": VERDICT_SHOWN_MS,
+        "camera_repeat_ms": CAMERA_REPEAT_MS,
         "labels": i18n.labels(lang),
     }
 

@@ -143,6 +143,17 @@
     cameraButton.textContent = cameraButton.dataset.on;
   }
 
+  // The same card still in front of the camera is not scanned again at once.
+  let lastText = null;
+  let lastAt = 0;
+  function seenJustNow(text) {
+    const now = Date.now();
+    const repeat = text === lastText && now - lastAt < data.camera_repeat_ms;
+    lastText = text;
+    lastAt = now;
+    return repeat;
+  }
+
   function sendFrame() {
     if (sending || busy || !overlay.hidden || !video.videoWidth) return;
     sending = true;
@@ -158,7 +169,7 @@
           credentials: "same-origin",
         });
         const body = await response.json();
-        if (response.ok && body.qr) await submitScan(body.qr);
+        if (response.ok && body.qr && !seenJustNow(body.qr)) await submitScan(body.qr);
       } catch (error) {
         cameraMessage.textContent = String(error.message || error);
       } finally {

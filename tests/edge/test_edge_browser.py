@@ -127,3 +127,9 @@ async def test_a_camera_scan_shows_the_verdict(
     assert await page.inner_text("#verdict-word") == "Allowed"
     assert await page.inner_text("#verdict-direction") == "Leave China"
     assert "Nguyễn Thị Hoa" in await page.inner_text("#verdict-name")
+    await overlay.wait_for(state="hidden", timeout=VERDICT_TIMEOUT_MS)
+    for _ in range(2):  # the camera goes on sending frames of the same card...
+        async with page.expect_response(lambda r: "/api/decode" in r.url):
+            pass
+    scans = await (await page.request.get(edge_url + "/api/scans")).json()
+    assert len(scans["scans"]) == 1  # ...which is not scanned again at once

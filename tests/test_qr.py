@@ -12,6 +12,8 @@ from datetime import timedelta
 
 import pytest
 from factories import TODAY, Issuer, make_worker, scan
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from borderpass import qr
@@ -244,3 +246,55 @@ def test_decompression_bomb_refused_without_touching_global_state() -> None:
     assert refused(bomb, max_pixels=10**12).reason == QrReason.TOO_LARGE
     assert refused(bomb).reason == QrReason.TOO_LARGE
     assert before == Image.MAX_IMAGE_PIXELS
+
+
+def png_with_text_bomb() -> bytes:
+    """A small valid PNG with a compressed text chunk that inflates to 50 MB."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    good = qr.render_png("x")
+    ztxt = chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(bytes(50_000_000), 9))
+    return good[:33] + ztxt + good[33:]  # after the signature and IHDR
+
+
+def test_text_chunk_bomb_is_refused() -> None:
+    data = png_with_text_bomb()
+    assert len(data) < 100_000
+    assert refused(data).reason in {QrReason.NOT_AN_IMAGE, QrReason.TOO_LARGE}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from([b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b""]),
+    st.binary(max_size=2000),
+)
+def test_fuzz_any_bytes_give_only_the_documented_error(magic: bytes, rest: bytes) -> None:
+    try:
+        texts = qr.decode_image(magic + rest)
+    except QrImageError as exc:
+        assert exc.reason in set(QrReason)
+    else:
+        assert all(isinstance(t, str) for t in texts)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_fuzz_damaged_images_give_only_the_documented_error(data: st.DataObject) -> None:
+    image = data.draw(st.sampled_from(DAMAGE_SOURCES))
+    damaged = bytearray(image)
+    for _ in range(data.draw(st.integers(1, 8))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(1, len(damaged)))
+    try:
+        qr.decode_image(bytes(damaged[:cut]))
+    except QrImageError as exc:
+        assert exc.reason in set(QrReason)
+
+
+DAMAGE_SOURCES = [
+    qr.render_png("BP1:DAMAGE", module_px=2),
+    image_bytes(png_pixels(qr.render_png("BP1:DAMAGE", module_px=2)), "JPEG", quality=80),
+]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from borderpass.sqlite import Transaction
-from hub import issuance, registration
+from hub import changefeed, issuance, registration
 from hub.errors import Refusal, not_found
 from hub.keyring import Keyring
 from hub.records import Employer, IssuedPermit, LabourAgency, RevocationEntry
@@ -72,6 +72,8 @@ def issue_permit(tx: Transaction, req: issuance.PermitRequest, ctx: Issuing) -> 
     issued = IssuedPermit(permit, qr, ctx.actor, req.zone_reason)
     registry.insert_permit(tx, issued)
     registry.on_permit_issued(tx, issued, ctx.now_ms)
+    if facts.employer is not None:  # the rules refuse a permit without one
+        changefeed.permit_issued(tx, issued, facts.employer, ctx.now_ms)
     return issued
 
 
@@ -83,6 +85,7 @@ def register_employer(tx: Transaction, employer: Employer, now_ms: int, actor: s
     registry.insert_employer(tx, employer, now_ms)
     detail: dict[str, object] = {"park_zone": employer.park_zone, "name_zh": employer.name_zh}
     access.audit(tx, actor, "employer.register", employer.employer_id, detail, now_ms)
+    changefeed.employer(tx, employer, now_ms)
     return employer
 
 
@@ -114,6 +117,7 @@ def revoke(
     revocation = Revocation(kind, subject, now_ms // 1000, reason)
     entry = registry.insert_revocation(tx, revocation, actor)
     registry.on_revocation(tx, entry, now_ms)
+    changefeed.revocation(tx, entry, now_ms)
     return entry
 
 
@@ -128,4 +132,5 @@ def reinstate(
         raise Refusal("not_revoked", f"revocation {revocation_id} was already lifted", 409)
     lifted = registry.mark_reinstated(tx, entry, now_ms // 1000, actor, reason)
     registry.on_reinstatement(tx, lifted, now_ms)
+    changefeed.revocation(tx, lifted, now_ms)
     return lifted

@@ -21,7 +21,8 @@ from hub.middleware import authenticate, refusals, security_headers
 from hub.roles import AccessPolicy
 from hub.routes import setup_routes
 from hub.store.schema import migrate
-from protocol.sites import SiteMap, default_site_map
+from hub.sync_setup import install_sync
+from protocol.sites import SiteMap, default_site_map, parse_site_map
 
 Extension = Callable[[web.Application], None]
 EXTENSIONS: list[Extension] = []
@@ -33,6 +34,12 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[context.DB] = database
     yield
     database.close()
+
+
+def _site_map(config: HubConfig) -> SiteMap:
+    if config.sites_file is None:
+        return default_site_map()
+    return parse_site_map(config.sites_file.read_text("utf-8"))
 
 
 def create_app(
@@ -49,11 +56,12 @@ def create_app(
     app[context.CONFIG] = config
     app[context.CLOCK] = clock
     app[context.KEYRING] = Keyring(config.keys_dir)
-    app[context.SITES] = sites if sites is not None else default_site_map()
+    app[context.SITES] = sites if sites is not None else _site_map(config)
     app[context.POLICY] = policy if policy is not None else AccessPolicy()
     app.cleanup_ctx.append(database_ctx)
     app.on_response_prepare.append(security_headers)
     setup_routes(app)
+    install_sync(app)
     for extend in [*EXTENSIONS, *(extensions or [])]:
         extend(app)
     return app

@@ -51,6 +51,24 @@ class HubConfig:
         default=60.0, metadata=_help("interval of the time-based alert tick, in seconds")
     )
     default_lang: str = field(default="zh", metadata=_help("language of the web pages: zh or en"))
+    sites_file: Path | None = field(
+        default=None,
+        metadata=_help("a sites TOML replacing the shipped one (edges receive it by sync)"),
+    )
+    enrol_token_hours: float = field(
+        default=24.0, metadata=_help("how long an edge's one-time enrolment token is valid")
+    )
+    sync_window_s: int = field(
+        default=300,
+        metadata=_help("how far a signed sync request's timestamp may be from the hub's clock"),
+    )
+    advertise: bool = field(
+        default=True, metadata=_help("advertise the hub with zeroconf so edges can find it")
+    )
+    advertise_interfaces: tuple[str, ...] = field(
+        default=("127.0.0.1",),
+        metadata=_help("addresses zeroconf may use (comma-separated); loopback by default"),
+    )
 
     @property
     def database_path(self) -> Path:

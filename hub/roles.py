@@ -51,6 +51,9 @@ ACCESS = MappingProxyType(
         "api.tokens.revoke": ADMIN,
         "api.audit.list": ADMIN,
         "api.trust.get": OFFICIALS,
+        "api.edges.create": ADMIN,
+        "api.edges.list": OFFICIALS,
+        "api.edges.revoke": ADMIN,
         # web pages (session cookie; every POST carries the CSRF token)
         "page.logout": EVERYONE,
         "page.home": EVERYONE,

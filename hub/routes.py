@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.api import access as api_access
+from hub.api import edges as api_edges
 from hub.api import employers as api_employers
 from hub.api import permits as api_permits
 from hub.api import revocations as api_revocations
@@ -50,6 +51,9 @@ def add_api_routes(app: web.Application) -> None:
     r.add_post("/api/tokens/{token_id}/revoke", api_access.revoke_token, name="api.tokens.revoke")
     r.add_get("/api/audit", api_access.list_audit, name="api.audit.list")
     r.add_get("/api/trust", api_access.trust, name="api.trust.get")
+    r.add_post("/api/edges", api_edges.create, name="api.edges.create")
+    r.add_get("/api/edges", api_edges.list_all, name="api.edges.list")
+    r.add_post("/api/edges/{edge_id}/revoke", api_edges.revoke, name="api.edges.revoke")
 
 
 def add_page_routes(app: web.Application) -> None:

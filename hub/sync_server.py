@@ -145,9 +145,9 @@ async def pull_handler(request: web.Request) -> web.Response:
         return _refusal(service, request, error, nonce)
 
 
-def register(app: web.Application, service: SyncService) -> None:
-    """Add the sync endpoints. They authenticate by edge signature, not API token."""
-    app[SYNC_SERVICE] = service
+def add_routes(app: web.Application) -> None:
+    """The sync endpoints. They authenticate by edge signature, not API token; the
+    service behind them is ``app[SYNC_SERVICE]``."""
     app.router.add_post(f"{PREFIX}/time", time_handler)
     app.router.add_post(f"{PREFIX}/enrol", enrol_handler)
     app.router.add_post(f"{PREFIX}/push", push_handler)

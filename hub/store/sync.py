@@ -433,3 +433,8 @@ def last_border_directions(
         if row is not None:
             found[worker_id] = row[0]
     return found
+
+
+def count_edges_at(conn: sqlite3.Connection, site_id: str) -> int:
+    row = conn.execute("SELECT COUNT(*) FROM edges WHERE site_id = ?", (site_id,))
+    return int(row.fetchone()[0])

@@ -41,78 +41,50 @@ from .records import (
 migrations = sqlite_utils.Migrations("borderpass-edge")
 
 
+_SCHEMA_V1 = (
+    "CREATE TABLE edge_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE events (
+        seq INTEGER PRIMARY KEY, hlc INTEGER NOT NULL, wall_ms INTEGER NOT NULL,
+        prev_hash BLOB NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,
+        site TEXT NOT NULL, direction TEXT NOT NULL, verdict TEXT NOT NULL,
+        reasons TEXT NOT NULL, permit_id TEXT, worker_id TEXT, employer_id TEXT,
+        verified INTEGER NOT NULL, trust_age_s INTEGER, operator TEXT NOT NULL,
+        qr_digest BLOB NOT NULL, worker_name TEXT, worker_name_zh TEXT)""",
+    "CREATE INDEX events_worker ON events (worker_id, seq)",
+    "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE trust_list (id INTEGER PRIMARY KEY CHECK (id = 1), signed BLOB NOT NULL,
+        version INTEGER NOT NULL, issued_at INTEGER NOT NULL, refreshed_ms INTEGER NOT NULL)""",
+    """CREATE TABLE site_map (id INTEGER PRIMARY KEY CHECK (id = 1), toml TEXT NOT NULL,
+        version INTEGER NOT NULL)""",
+    """CREATE TABLE revocations (kind TEXT NOT NULL, subject TEXT NOT NULL,
+        revoked_at INTEGER NOT NULL, reason TEXT, PRIMARY KEY (kind, subject))""",
+    """CREATE TABLE used_up (permit_id TEXT PRIMARY KEY, exit_ms INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('local', 'hub')))""",
+    "CREATE TABLE employers (employer_id TEXT PRIMARY KEY, name TEXT NOT NULL)",
+    """CREATE TABLE roster (worker_id TEXT PRIMARY KEY, name TEXT NOT NULL, name_zh TEXT,
+        employer_id TEXT NOT NULL, permit_id TEXT NOT NULL, end_date TEXT,
+        in_china INTEGER NOT NULL)""",
+    """CREATE TABLE datasets (name TEXT PRIMARY KEY, version INTEGER NOT NULL,
+        applied_ms INTEGER NOT NULL)""",
+    # The log is append-only: SQLite itself refuses to change it.
+    """CREATE TRIGGER events_append_only BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the scan log is append-only'); END""",
+    """CREATE TRIGGER events_continue_chain BEFORE INSERT ON events
+        WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)
+          OR NEW.prev_hash IS NOT COALESCE(
+               (SELECT hash FROM events ORDER BY seq DESC LIMIT 1), zeroblob(32))
+        BEGIN SELECT RAISE(ABORT, 'an event must continue the chain at the log head'); END""",
+    """CREATE TRIGGER events_delete_acknowledged_only BEFORE DELETE ON events
+        WHEN OLD.seq > COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state
+                                 WHERE key = 'acknowledged_seq'), 0)
+        BEGIN SELECT RAISE(ABORT, 'only events the hub acknowledged may be deleted'); END""",
+)
+
+
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db.table("edge_info").create({"key": str, "value": str}, pk="key")
-    db.table("events").create(
-        {
-            "seq": int,
-            "hlc": int,
-            "wall_ms": int,
-            "prev_hash": bytes,
-            "hash": bytes,
-            "body": bytes,
-            "site": str,
-            "direction": str,
-            "verdict": str,
-            "reasons": str,
-            "permit_id": str,
-            "worker_id": str,
-            "employer_id": str,
-            "verified": int,
-            "trust_age_s": int,
-            "operator": str,
-            "qr_digest": bytes,
-            "worker_name": str,
-            "worker_name_zh": str,
-        },
-        pk="seq",
-        not_null={"hlc", "wall_ms", "prev_hash", "hash", "body", "direction", "verdict"},
-    )
-    db.table("events").create_index(["worker_id", "seq"])
-    db.table("sync_state").create({"key": str, "value": str}, pk="key")
-    db.table("trust_list").create(
-        {"id": int, "signed": bytes, "version": int, "issued_at": int, "refreshed_ms": int},
-        pk="id",
-    )
-    db.table("site_map").create({"id": int, "toml": str, "version": int}, pk="id")
-    db.table("revocations").create(
-        {"kind": str, "subject": str, "revoked_at": int, "reason": str},
-        pk=("kind", "subject"),
-    )
-    db.table("used_up").create({"permit_id": str, "exit_ms": int, "source": str}, pk="permit_id")
-    db.table("employers").create({"employer_id": str, "name": str}, pk="employer_id")
-    db.table("roster").create(
-        {
-            "worker_id": str,
-            "name": str,
-            "name_zh": str,
-            "employer_id": str,
-            "permit_id": str,
-            "end_date": str,
-            "in_china": int,
-        },
-        pk="worker_id",
-    )
-    db.table("datasets").create({"name": str, "version": int, "applied_ms": int}, pk="name")
-    db.executescript(_APPEND_ONLY_TRIGGERS)
-
-
-_APPEND_ONLY_TRIGGERS = """
-CREATE TRIGGER events_append_only BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the scan log is append-only'); END;
-
-CREATE TRIGGER events_continue_chain BEFORE INSERT ON events
-WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)
-  OR NEW.prev_hash IS NOT COALESCE(
-       (SELECT hash FROM events ORDER BY seq DESC LIMIT 1), zeroblob(32))
-BEGIN SELECT RAISE(ABORT, 'an event must continue the chain at the log head'); END;
-
-CREATE TRIGGER events_delete_acknowledged_only BEFORE DELETE ON events
-WHEN OLD.seq > COALESCE(
-       (SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'acknowledged_seq'), 0)
-BEGIN SELECT RAISE(ABORT, 'only events the hub acknowledged may be deleted'); END;
-"""
+    for statement in _SCHEMA_V1:
+        db.execute(statement)
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -347,22 +319,12 @@ _SCAN_COLUMNS = (
 
 
 def _logged_scan(row: Any) -> LoggedScan:
-    seq, wall_ms, direction, verdict, reasons, *rest = row
-    permit_id, worker_id, employer_id, verified, operator, name, name_zh = rest
+    seq, wall_ms, direction, verdict, reasons, permit_id, worker_id, employer_id, *rest = row
+    verified, operator, name, name_zh = rest
     return LoggedScan(
-        seq,
-        wall_ms,
-        direction,
-        verdict,
-        tuple(json.loads(reasons)),
-        permit_id,
-        worker_id,
-        employer_id,
-        bool(verified),
-        operator,
-        name,
-        name_zh,
-    )
+        seq, wall_ms, direction, verdict, tuple(json.loads(reasons)),
+        permit_id, worker_id, employer_id, bool(verified), operator, name, name_zh,
+    )  # fmt: skip
 
 
 def recent_scans(conn: sqlite3.Connection, limit: int) -> list[LoggedScan]:

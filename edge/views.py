@@ -101,6 +101,32 @@ class LogCounts:
     stored: int
 
 
+def _hub_view(sync: SyncStatus) -> JSON:
+    return {
+        "configured": sync.hub_configured,
+        "url": sync.hub_url,
+        "reachable": sync.hub_reachable,
+        "last_push": sync.last_push_ms,
+        "last_pull": sync.last_pull_ms,
+        "last_contact": sync.last_contact_ms,
+        "last_error": sync.last_error,
+        "synced": sync.last_push_ms is not None or sync.last_pull_ms is not None,
+    }
+
+
+def _trust_view(state: EdgeState, now_ms: int, warn_after_s: int) -> JSON:
+    trust = state.trust
+    age_s = state.trust_age_s(now_ms)
+    return {
+        "version": None if trust is None else trust.record.version,
+        "refreshed_at": None if trust is None else trust.refreshed_ms,
+        "age_s": age_s,
+        "stale": age_s is None or age_s > warn_after_s,
+        "revocations": state.refs.revocation_count,
+        "used_up": state.refs.used_up_count,
+    }
+
+
 def status_view(
     state: EdgeState,
     sync: SyncStatus,
@@ -113,23 +139,12 @@ def status_view(
     lang: str,
 ) -> JSON:
     """The answer to ``GET /api/status``."""
-    trust = state.trust
-    age_s = state.trust_age_s(now_ms)
     offset = sync.clock_offset_ms
     return {
         "site": site_view(state.site, lang),
         "edge_id": sync.edge_id,
         "edge_key_fingerprint": edge_key_fingerprint,
-        "hub": {
-            "configured": sync.hub_configured,
-            "url": sync.hub_url,
-            "reachable": sync.hub_reachable,
-            "last_push": sync.last_push_ms,
-            "last_pull": sync.last_pull_ms,
-            "last_contact": sync.last_contact_ms,
-            "last_error": sync.last_error,
-            "synced": sync.last_push_ms is not None or sync.last_pull_ms is not None,
-        },
+        "hub": _hub_view(sync),
         "events": {
             "logged": counts.head_seq,
             "stored": counts.stored,
@@ -137,14 +152,7 @@ def status_view(
             "acknowledged_seq": sync.acknowledged_seq,
             "unacknowledged": max(0, counts.head_seq - sync.acknowledged_seq),
         },
-        "trust": {
-            "version": None if trust is None else trust.record.version,
-            "refreshed_at": None if trust is None else trust.refreshed_ms,
-            "age_s": age_s,
-            "stale": age_s is None or age_s > trust_warn_after_s,
-            "revocations": state.refs.revocation_count,
-            "used_up": state.refs.used_up_count,
-        },
+        "trust": _trust_view(state, now_ms, trust_warn_after_s),
         "clock": {
             "now": now_ms,
             "now_local": local_time(now_ms),

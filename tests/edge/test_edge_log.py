@@ -54,10 +54,11 @@ def test_sqlite_refuses_to_change_the_log(tmp_path: Path, issuer: Issuer) -> Non
     make_data_dir(tmp_path, issuer, "dongxing-port")
     conn = sqlite3.connect(tmp_path / "edge.db", isolation_level=None)
     genesis = bytes(32)
-    row = (1, 1, 1, genesis, b"h" * 32, b"body", "in", "allow", "[]", "edge")
+    row = (1, 1, 1, genesis, b"h" * 32, b"body", "in", "allow", "[]", "edge", 1, "s", bytes(16))
     insert = (
         "INSERT INTO events (seq, hlc, wall_ms, prev_hash, hash, body, direction, verdict, "
-        "reasons, operator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "reasons, operator, verified, site, qr_digest) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
     conn.execute(insert, row)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):

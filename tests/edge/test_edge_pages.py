@@ -8,11 +8,11 @@ import re
 
 import pytest
 from edgekit import Edge, StartEdge
-from factories import Issuer, make_worker
+from factories import NOW_MS, Issuer, make_worker
 
 from borderpass.sqlite import Transaction
-from edge import i18n, reference
-from edge.records import Employer
+from edge import i18n, reference, store
+from edge.records import Employer, SyncKey
 from edge.render import Markup, element, render, script_json
 from edge.state import EdgeState
 from protocol.reasons import Reason
@@ -129,3 +129,43 @@ def test_an_unknown_reason_from_a_newer_peer_is_shown_as_its_code() -> None:
     assert i18n.reason_text("some_future_reason", "zh") == "some_future_reason"
     assert i18n.pick_language("fr", None, "vi") == "vi"
     assert i18n.pick_language(None, None, default="en") == "en"
+
+
+async def test_status_of_a_standalone_edge(edge: Edge) -> None:
+    status = await (await edge.client.get("/api/status")).json()
+    assert status["site"] == {"site_id": "dongxing-port", "kind": "border_gate", "name": "东兴口岸"}
+    assert status["edge_id"] is None
+    assert status["edge_key_fingerprint"] == edge.provisioned.edge_fingerprint
+    assert status["hub"]["configured"] is False and status["hub"]["reachable"] is False
+    assert status["hub"]["synced"] is False and status["hub"]["last_push"] is None
+    assert status["trust"]["version"] == 1 and status["trust"]["age_s"] == 0
+    assert status["clock"] == {
+        "now": NOW_MS,
+        "now_local": "2026-11-02 12:00:00",
+        "offset_ms": None,
+        "warning": False,
+    }
+
+
+async def test_status_shows_what_the_sync_client_recorded(edge: Edge, issuer: Issuer) -> None:
+    for _ in range(3):
+        await edge.scan(issuer.issue(), "check")
+    values = {
+        SyncKey.HUB_URL: "http://hub.example:8440",
+        SyncKey.EDGE_ID: "edge-7",
+        SyncKey.ACKNOWLEDGED_SEQ: 1,
+        SyncKey.LAST_PUSH_MS: NOW_MS - 5000,
+        SyncKey.LAST_PULL_MS: NOW_MS - 4000,
+        SyncKey.HUB_REACHABLE: True,
+        SyncKey.CLOCK_OFFSET_MS: -300_000,
+    }
+    await edge.services.db.write(lambda tx: store.write_sync_state(tx.conn, values))
+    status = await (await edge.client.get("/api/status")).json()
+    assert status["edge_id"] == "edge-7"
+    assert status["hub"]["reachable"] is True and status["hub"]["synced"] is True
+    assert status["hub"]["last_pull"] == NOW_MS - 4000
+    assert status["events"]["unacknowledged"] == 2
+    assert status["clock"]["offset_ms"] == -300_000 and status["clock"]["warning"] is True
+    bar = await page(edge, "/fragments/status?lang=en")
+    assert "Hub reachable" in bar and "Events waiting: 2" in bar
+    assert "This clock is far off the hub&#x27;s" in bar

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocol.permit import Permit
 from protocol.refs import Revocation, RevocationKind
-from protocol.sites import Site, SiteKind, SiteMap
+from protocol.sites import Site, SiteKind, SiteMap, permitted_area
 
 from .model import EdgeWatermark, ReconcileSettings
 
@@ -25,27 +25,61 @@ FOREVER_MS = sys.maxsize
 
 @dataclass(frozen=True, slots=True)
 class Geography:
-    """The site map plus the minimal travel time, in milliseconds, between every pair
-    of sites (``SiteMap.min_travel_seconds``)."""
+    """The site map indexed for reconciliation: the minimal travel time, in
+    milliseconds, between every pair of sites (``SiteMap.min_travel_seconds``), the
+    border gates, and the park gates of each zone. Build it once per site map."""
 
     site_map: SiteMap
     travel_ms: Mapping[tuple[str, str], int]
     max_travel_ms: int
     """The largest entry of ``travel_ms``: scans further apart are never too close."""
+    border_gates: frozenset[str]
+    park_gates: Mapping[str, frozenset[str]]
+    """Per zone, its park gates."""
+    _exposures: dict[tuple[str, ...], frozenset[str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(cls, site_map: SiteMap) -> Geography:
         ids = sorted(site_map.sites)
         table = {(a, b): site_map.min_travel_seconds(a, b) * 1000 for a in ids for b in ids}
-        return cls(site_map, table, max(table.values(), default=0))
+        sites = site_map.sites.values()
+        parks: dict[str, set[str]] = {}
+        for site in sites:
+            if site.is_park:
+                parks.setdefault(site.zone, set()).add(site.site_id)
+        return cls(
+            site_map=site_map,
+            travel_ms=table,
+            max_travel_ms=max(table.values(), default=0),
+            border_gates=frozenset(s.site_id for s in sites if s.kind is SiteKind.BORDER_GATE),
+            park_gates={zone: frozenset(gates) for zone, gates in parks.items()},
+        )
 
     @property
     def sites(self) -> Mapping[str, Site]:
         return self.site_map.sites
 
+    def exposed_sites(self, zones: tuple[str, ...]) -> frozenset[str]:
+        """The sites where a permit for ``zones`` can be out of its area or heading
+        inland: outside its area, or a checkpoint to a zone outside it (memoised:
+        workers share a few zone lists)."""
+        found = self._exposures.get(zones)
+        if found is None:
+            area = permitted_area(zones)
+            found = frozenset(
+                s.site_id
+                for s in self.sites.values()
+                if s.zone not in area
+                or (s.kind is SiteKind.CHECKPOINT and (s.outer is None or s.outer not in area))
+            )
+            self._exposures[zones] = found
+        return found
+
     def park_sites(self, zone: str) -> list[str]:
         """The park gates of ``zone``, sorted."""
-        return sorted(s.site_id for s in self.sites.values() if s.is_park and s.zone == zone)
+        return sorted(self.park_gates.get(zone, ()))
 
 
 def _horizon(watermarks: Iterable[EdgeWatermark]) -> int:

@@ -18,9 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from protocol.sites import SiteKind
-from protocol.verdict import Direction, Outcome
-
 from .model import Alert, AlertKind, EvidenceRef, Observation
 from .timeline import Timeline
 
@@ -74,22 +71,6 @@ def _fact_ms(alert: Alert, key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _exits(timeline: Timeline) -> Iterable[Observation]:
-    for obs, site in zip(timeline.genuine, timeline.sites, strict=True):
-        if site.kind is SiteKind.BORDER_GATE and obs.direction == Direction.OUT:
-            yield obs
-
-
-def _entries(timeline: Timeline) -> Iterable[Observation]:
-    for obs, site in zip(timeline.genuine, timeline.sites, strict=True):
-        if (
-            site.kind is SiteKind.BORDER_GATE
-            and obs.direction == Direction.IN
-            and obs.verdict == Outcome.ALLOW
-        ):
-            yield obs
-
-
 def retraction_evidence(alert: Alert, timeline: Timeline) -> tuple[EvidenceRef, ...]:
     """The scan in ``timeline`` that contradicts ``alert``, if any: for an overstay or
     an exit due, the first exit since the stay began; for a missing entry, the entry
@@ -98,15 +79,15 @@ def retraction_evidence(alert: Alert, timeline: Timeline) -> tuple[EvidenceRef, 
     since = _fact_ms(alert, "since_ms")
     found: Observation | None = None
     if alert.kind in (AlertKind.OVERSTAY, AlertKind.EXIT_DUE) and since is not None:
-        found = next((o for o in _exits(timeline) if o.at_ms >= since), None)
+        found = next((o for o in timeline.exits() if o.at_ms >= since), None)
     elif alert.kind is AlertKind.MISSING_ENTRY and since is not None:
         after = _fact_ms(alert, "previous_exit_ms")
         low = -1 if after is None else after
-        found = next((o for o in _entries(timeline) if low < o.at_ms <= since), None)
+        found = next((o for o in timeline.entries() if low < o.at_ms <= since), None)
     elif alert.kind is AlertKind.DOUBLE_ENTRY:
         first = _fact_ms(alert, "first_entry_ms")
         if first is not None:
-            found = next((o for o in _exits(timeline) if first < o.at_ms < alert.at_ms), None)
+            found = next((o for o in timeline.exits() if first < o.at_ms < alert.at_ms), None)
     elif alert.kind is AlertKind.NOT_SEEN_AT_WORK:
         found = _seen_at_park(alert, timeline)
     return () if found is None else (found.ref,)
@@ -118,7 +99,5 @@ def _seen_at_park(alert: Alert, timeline: Timeline) -> Observation | None:
     since = _fact_ms(alert, "since_ms") if last is None else last
     if since is None:
         return None
-    for obs, site in zip(timeline.genuine, timeline.sites, strict=True):
-        if site.is_park and site.zone == zone and obs.at_ms > since:
-            return obs
-    return None
+    gates = timeline.geography.park_gates.get(str(zone), frozenset())
+    return next((o for o in timeline.genuine if o.site in gates and o.at_ms > since), None)

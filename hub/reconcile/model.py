@@ -132,8 +132,10 @@ class PermitRecord:
 @dataclass(frozen=True, slots=True)
 class Observation:
     """One scan as the hub knows it. ``at_ms`` is the instant the hub assigns (the
-    edge's clock corrected by its measured offset); ``hlc`` the edge's packed hybrid
-    clock reading. When ``verified`` is false the ids are only what a card claimed."""
+    edge's clock corrected by its measured offset), once, when the event is first
+    stored: copies of one event carry the same ``at_ms``. ``hlc`` is the edge's packed
+    hybrid clock reading. When ``verified`` is false the ids are only what a card
+    claimed."""
 
     edge_id: str
     seq: int

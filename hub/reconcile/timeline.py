@@ -29,11 +29,12 @@ by the latest of those shown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import NamedTuple
 
-from protocol.sites import Site, SiteKind
+from protocol.sites import Site
 from protocol.verdict import Direction, Outcome
 
 from .context import Geography
@@ -41,15 +42,17 @@ from .model import Observation, PermitRecord
 
 TIMELINE_ORDER = attrgetter("at_ms", "hlc", "edge_id", "seq")
 """The sort key of a timeline: instant, hybrid clock, edge, sequence number."""
-
-_BORDER = SiteKind.BORDER_GATE
+_AT_MS = attrgetter("at_ms")
+_GENUINE_KEY = attrgetter("site", "permit_id", "verified")
 _IN, _OUT = Direction.IN, Direction.OUT
 _ALLOW = Outcome.ALLOW
 
 
-@dataclass(frozen=True, slots=True)
-class Stay:
-    """One period in China, from its first evidence to its exit (None: still open)."""
+class Stay(NamedTuple):
+    """One period in China, from its first evidence to its exit (None: still open).
+
+    A named tuple rather than a frozen dataclass: timelines make one per day of
+    commuting, and a tuple is built four times faster (see ``bench/reconcile.py``)."""
 
     start: Observation
     """The first evidence of presence: the entry, or the scan that showed the worker
@@ -79,19 +82,23 @@ class Stay:
 @dataclass(frozen=True, slots=True)
 class Timeline:
     worker_id: str
+    geography: Geography
     observations: tuple[Observation, ...]
     """Every observation, genuine or not, in timeline order, each once."""
     genuine: tuple[Observation, ...]
     """The genuine observations, in timeline order."""
-    records: tuple[PermitRecord, ...]
-    """The permit of each genuine observation (``records[i]`` of ``genuine[i]``)."""
-    sites: tuple[Site, ...]
-    """The site of each genuine observation."""
+    times: tuple[int, ...]
+    """The instant of each genuine observation."""
+    site_ids: frozenset[str]
+    """Every site with a genuine observation."""
     by_permit: Mapping[str, tuple[int, ...]]
     """Per permit id, the indices of its genuine observations, in timeline order."""
     stays: tuple[Stay, ...]
     last_border: Observation | None
     """The last entry or exit."""
+
+    def site(self, obs: Observation) -> Site:
+        return self.geography.sites[obs.site]
 
     @property
     def current_stay(self) -> Stay | None:
@@ -111,57 +118,49 @@ class Timeline:
 
     def last_seen_in(self, stay: Stay, zone: str) -> Observation | None:
         """The stay's last scan at a park gate of ``zone``."""
-        genuine, sites = self.genuine, self.sites
+        gates = self.geography.park_gates.get(zone, frozenset())
+        genuine = self.genuine
         for index in range(stay.end - 1, stay.first - 1, -1):
-            site = sites[index]
-            if site.is_park and site.zone == zone:
+            if genuine[index].site in gates:
                 return genuine[index]
         return None
 
+    def exits(self) -> Iterable[Observation]:
+        """Every exit, in order."""
+        return (stay.exit for stay in self.stays if stay.exit is not None)
 
-class _StayDraft:
-    """A stay being walked through; frozen into a :class:`Stay` when it ends."""
-
-    __slots__ = ("best", "best_any", "entries", "first", "previous_exit", "start")
-
-    def __init__(self, start: Observation, index: int, previous_exit: Observation | None):
-        self.start = start
-        self.first = index
-        self.previous_exit = previous_exit
-        self.entries: list[Observation] = []
-        self.best: PermitRecord | None = None
-        self.best_any: PermitRecord | None = None
-
-    def show(self, obs: Observation, record: PermitRecord) -> None:
-        key = (record.end_date, record.permit_id)
-        best_any = self.best_any
-        if best_any is None or key > (best_any.end_date, best_any.permit_id):
-            self.best_any = record
-        if obs.at_ms >= record.start_ms:
-            best = self.best
-            if best is None or key > (best.end_date, best.permit_id):
-                self.best = record
-
-    def freeze(self, exit_: Observation | None, end: int) -> Stay:
-        permit = self.best or self.best_any
-        assert permit is not None  # every draft has been shown its start
-        entries = self.entries
-        return Stay(
-            start=self.start,
-            entry=entries[0] if entries else None,
-            extra_entries=tuple(entries[1:]),
-            exit=exit_,
-            previous_exit=self.previous_exit,
-            permit=permit,
-            first=self.first,
-            end=end,
-        )
+    def entries(self) -> Iterable[Observation]:
+        """Every entry (an allowed ``in`` at a border gate), in order."""
+        for stay in self.stays:
+            if stay.entry is not None:
+                yield stay.entry
+                yield from stay.extra_entries
 
 
 def ordered(observations: Iterable[Observation]) -> list[Observation]:
-    """The observations in timeline order, each (edge, seq) once."""
-    unique = {(o.edge_id, o.seq): o for o in observations}
-    return sorted(unique.values(), key=TIMELINE_ORDER)
+    """The observations in timeline order, each (edge, seq) once.
+
+    Copies of one event carry the same ``at_ms`` (the store assigns it once, when the
+    event first arrives), so duplicates can only hide among equal instants: sorting
+    by the instant alone and finding no two equal is the whole work in the usual
+    case, and only a tie pays for the full key and the duplicate check."""
+    return _ordered(observations)[0]
+
+
+def _ordered(observations: Iterable[Observation]) -> tuple[list[Observation], list[int]]:
+    scans = sorted(observations, key=_AT_MS)
+    times = list(map(_AT_MS, scans))
+    if len(set(times)) == len(times):
+        return scans, times
+    scans.sort(key=TIMELINE_ORDER)
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for obs in scans:
+        ref = (obs.edge_id, obs.seq)
+        if ref not in seen:
+            seen.add(ref)
+            unique.append(obs)
+    return unique, list(map(_AT_MS, unique))
 
 
 def build_timeline(
@@ -172,57 +171,104 @@ def build_timeline(
 ) -> Timeline:
     """The worker's timeline from their observations (any order, duplicates allowed)
     and their permits, keyed by permit id."""
-    everything = ordered(observations)
+    everything, times = _ordered(observations)
     known = geography.sites
-    genuine: list[Observation] = []
-    records: list[PermitRecord] = []
-    sites: list[Site] = []
-    by_permit: dict[str, list[int]] = {}
-    for obs in everything:
-        record = permits.get(obs.permit_id) if obs.verified else None  # type: ignore[arg-type]
-        site = known.get(obs.site)
-        if record is None or site is None:
-            continue
-        by_permit.setdefault(record.permit_id, []).append(len(genuine))
-        genuine.append(obs)
-        records.append(record)
-        sites.append(site)
-    stays, last_border = _walk(genuine, records, sites)
+    kinds = set(map(_GENUINE_KEY, everything))  # a handful of (site, permit, verified)
+    genuine = everything
+    if not all(site in known and pid in permits and ok for site, pid, ok in kinds):
+        genuine = [
+            o for o in everything if o.verified and o.permit_id in permits and o.site in known
+        ]
+        times = list(map(_AT_MS, genuine))
+        kinds = set(map(_GENUINE_KEY, genuine))
+    stays, last_border = _walk(genuine, permits, geography.border_gates)
+    observed = tuple(everything)
     return Timeline(
         worker_id=worker_id,
-        observations=tuple(everything),
-        genuine=tuple(genuine),
-        records=tuple(records),
-        sites=tuple(sites),
-        by_permit={pid: tuple(indices) for pid, indices in by_permit.items()},
+        geography=geography,
+        observations=observed,
+        genuine=observed if genuine is everything else tuple(genuine),
+        times=tuple(times),
+        site_ids=frozenset(site for site, _, _ in kinds),
+        by_permit=_by_permit(genuine, permits),
         stays=tuple(stays),
         last_border=last_border,
     )
 
 
+def _by_permit(
+    genuine: list[Observation], permits: Mapping[str, PermitRecord]
+) -> dict[str, tuple[int, ...]]:
+    if not genuine:
+        return {}
+    if len(permits) == 1:
+        return {next(iter(permits)): tuple(range(len(genuine)))}
+    indices: dict[str, list[int]] = {}
+    for i, obs in enumerate(genuine):
+        indices.setdefault(obs.permit_id or "", []).append(i)
+    return {pid: tuple(found) for pid, found in indices.items()}
+
+
 def _walk(
-    genuine: list[Observation], records: list[PermitRecord], sites: list[Site]
+    genuine: list[Observation], permits: Mapping[str, PermitRecord], border_gates: frozenset[str]
 ) -> tuple[list[Stay], Observation | None]:
     """Cut the genuine observations into stays (rules in the module docstring)."""
     stays: list[Stay] = []
-    draft: _StayDraft | None = None
+    first: int | None = None  # the open stay's first index
+    entries: list[Observation] = []
     last_border: Observation | None = None
     previous_exit: Observation | None = None
-    for index, obs in enumerate(genuine):
-        if sites[index].kind is _BORDER:
-            if obs.direction == _OUT:
-                draft = draft or _StayDraft(obs, index, previous_exit)
-                draft.show(obs, records[index])
-                stays.append(draft.freeze(obs, index + 1))
-                draft, previous_exit, last_border = None, obs, obs
-            elif obs.direction == _IN and obs.verdict == _ALLOW:
-                draft = draft or _StayDraft(obs, index, previous_exit)
-                draft.entries.append(obs)
-                draft.show(obs, records[index])
-                last_border = obs
-            continue
-        draft = draft or _StayDraft(obs, index, previous_exit)
-        draft.show(obs, records[index])
-    if draft is not None:
-        stays.append(draft.freeze(None, len(genuine)))
+    for i, obs in enumerate(genuine):
+        if obs.site not in border_gates:
+            if first is None:
+                first = i
+        elif obs.direction == _OUT:
+            start = i if first is None else first
+            stays.append(_stay(genuine, permits, start, i + 1, entries, previous_exit, obs))
+            first, entries, previous_exit, last_border = None, [], obs, obs
+        elif obs.direction == _IN and obs.verdict == _ALLOW:
+            if first is None:
+                first = i
+            entries.append(obs)
+            last_border = obs
+    if first is not None:
+        end = len(genuine)
+        stays.append(_stay(genuine, permits, first, end, entries, previous_exit, None))
     return stays, last_border
+
+
+def _stay(
+    genuine: list[Observation],
+    permits: Mapping[str, PermitRecord],
+    first: int,
+    end: int,
+    entries: list[Observation],
+    previous_exit: Observation | None,
+    exit_: Observation | None,
+) -> Stay:
+    if len(permits) == 1:
+        permit = next(iter(permits.values()))
+    else:
+        permit = governing_permit(genuine[first:end], permits)
+    return Stay(
+        start=genuine[first],
+        entry=entries[0] if entries else None,
+        extra_entries=tuple(entries[1:]),
+        exit=exit_,
+        previous_exit=previous_exit,
+        permit=permit,
+        first=first,
+        end=end,
+    )
+
+
+def governing_permit(
+    observations: Sequence[Observation], permits: Mapping[str, PermitRecord]
+) -> PermitRecord:
+    """Of the permits shown in ``observations`` (genuine ones), the one with the
+    latest end among those shown while in force; if none was, the latest of those
+    shown (ties: the greater permit id)."""
+    last_shown = {obs.permit_id or "": obs.at_ms for obs in observations}
+    shown = [permits[pid] for pid in last_shown]
+    in_force = [r for r in shown if last_shown[r.permit.permit_id] >= r.start_ms]
+    return max(in_force or shown, key=lambda r: (r.end_date, r.permit.permit_id))

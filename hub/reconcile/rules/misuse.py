@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from protocol.sites import SiteKind
 from protocol.verdict import Direction, Outcome
 
 from ..context import ReconcileContext
@@ -29,22 +28,21 @@ def reused_after_exit(
 ) -> list[Alert]:
     """An allowed scan of a single-exit permit after its first exit from China.
     Evidence: the exit, then the uses. Facts: ``exit_ms``, ``uses``."""
+    first_exit: dict[str, int] = {}
+    for stay in timeline.stays:
+        if stay.exit is not None and permits[stay.exit.permit_id or ""].single_exit:
+            first_exit.setdefault(stay.exit.permit_id or "", stay.end - 1)
     alerts = []
-    genuine, sites = timeline.genuine, timeline.sites
-    for permit_id, indices in timeline.by_permit.items():
-        if not permits[permit_id].single_exit:
+    genuine = timeline.genuine
+    for permit_id, exit_index in first_exit.items():
+        uses = [
+            genuine[i]
+            for i in timeline.by_permit[permit_id]
+            if i > exit_index and _let_in(genuine[i])
+        ]
+        if not uses:
             continue
-        exit_: Observation | None = None
-        uses: list[Observation] = []
-        for i in indices:
-            obs = genuine[i]
-            if exit_ is None:
-                if sites[i].kind is SiteKind.BORDER_GATE and obs.direction == Direction.OUT:
-                    exit_ = obs
-            elif _let_in(obs):
-                uses.append(obs)
-        if exit_ is None or not uses:
-            continue
+        exit_ = genuine[exit_index]
         alerts.append(
             make_alert(
                 AlertKind.REUSED_AFTER_EXIT,

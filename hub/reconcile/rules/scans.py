@@ -52,6 +52,21 @@ def _alerts(kind: AlertKind, cases: _Cases, worker_id: str, limit: int) -> list[
     ]
 
 
+def exposed(
+    timeline: Timeline, permits: Mapping[str, PermitRecord], ctx: ReconcileContext
+) -> list[int]:
+    """Indices of the scans at a site where their permit can be out of its area or
+    heading inland; usually none, found without looking at every scan."""
+    geography, sites = ctx.geography, timeline.site_ids
+    found: list[int] = []
+    for permit_id, indices in timeline.by_permit.items():
+        risky = geography.exposed_sites(permits[permit_id].permit.zones) & sites
+        if risky:
+            genuine = timeline.genuine
+            found.extend(i for i in indices if genuine[i].site in risky)
+    return sorted(found)
+
+
 def inland_attempt(
     timeline: Timeline, permits: Mapping[str, PermitRecord], ctx: ReconcileContext
 ) -> list[Alert]:
@@ -59,15 +74,15 @@ def inland_attempt(
     China) its area does not include. Facts: ``zone`` (beyond the checkpoint),
     ``scans``."""
     cases: _Cases = {}
-    records = timeline.records
-    for i, site in enumerate(timeline.sites):
-        if site.kind is not SiteKind.CHECKPOINT:
-            continue
+    for i in exposed(timeline, permits, ctx):
         obs = timeline.genuine[i]
-        if obs.direction == Direction.IN and (
-            site.outer is None or site.outer not in records[i].area
+        site, record = timeline.site(obs), permits[obs.permit_id or ""]
+        if (
+            site.kind is SiteKind.CHECKPOINT
+            and obs.direction == Direction.IN
+            and (site.outer is None or site.outer not in record.area)
         ):
-            _add(cases, obs, records[i].permit_id, site.outer or INLAND)
+            _add(cases, obs, record.permit_id, site.outer or INLAND)
     return _alerts(AlertKind.INLAND_ATTEMPT, cases, timeline.worker_id, ctx.settings.max_evidence)
 
 
@@ -89,14 +104,12 @@ def out_of_area(
     """A genuine permit scanned where, or coming from where, its area does not reach.
     Facts: ``zone`` (the first zone outside the area), ``scans``."""
     cases: _Cases = {}
-    records, sites = timeline.records, timeline.sites
-    for i, obs in enumerate(timeline.genuine):
-        site, area = sites[i], records[i].area
-        if site.zone in area and not (site.kind is SiteKind.CHECKPOINT and site.outer):
-            continue  # the common case, decided without building a tuple
-        outside = [zone for zone in zones_shown(site, obs) if zone not in area]
+    for i in exposed(timeline, permits, ctx):
+        obs = timeline.genuine[i]
+        record = permits[obs.permit_id or ""]
+        outside = [z for z in zones_shown(timeline.site(obs), obs) if z not in record.area]
         if outside:
-            _add(cases, obs, records[i].permit_id, outside[0])
+            _add(cases, obs, record.permit_id, outside[0])
     return _alerts(AlertKind.OUT_OF_AREA, cases, timeline.worker_id, ctx.settings.max_evidence)
 
 
@@ -109,23 +122,34 @@ def impossible_travel(
     alert per permit and Shanghai day of the later scan. Facts: ``pairs`` and, for the
     most impossible pair, ``from_site``, ``to_site``, ``seconds``, ``min_seconds`` and
     ``same_card`` (both scans read the same QR text)."""
-    geo, genuine = ctx.geography, timeline.genuine
-    travel, window = geo.travel_ms, geo.max_travel_ms
     alerts = []
     for permit_id, indices in timeline.by_permit.items():
         days: dict[int, list[tuple[Observation, Observation]]] = {}
-        for j, b_index in enumerate(indices):
-            b = genuine[b_index]
-            for a_index in reversed(indices[:j]):
-                a = genuine[a_index]
-                gap = b.at_ms - a.at_ms
-                if gap >= window:
-                    break
-                if a.site != b.site and gap < travel[(a.site, b.site)]:
-                    days.setdefault(shanghai_day(b.at_ms), []).append((a, b))
+        for a, b in _close_pairs(timeline, indices, ctx):
+            days.setdefault(shanghai_day(b.at_ms), []).append((a, b))
         for day, pairs in days.items():
             alerts.append(_travel_alert(timeline.worker_id, permit_id, day, pairs, ctx))
     return alerts
+
+
+def _close_pairs(
+    timeline: Timeline, indices: tuple[int, ...], ctx: ReconcileContext
+) -> list[tuple[Observation, Observation]]:
+    """The pairs of these scans at different sites closer than the trip between them.
+    Only a scan less than the longest trip after its predecessor can end one."""
+    times, genuine = timeline.times, timeline.genuine
+    stamps = times if len(indices) == len(times) else tuple(times[i] for i in indices)
+    window, travel = ctx.geography.max_travel_ms, ctx.geography.travel_ms
+    pairs = []
+    for j in [j for j in range(1, len(stamps)) if stamps[j] - stamps[j - 1] < window]:
+        b = genuine[indices[j]]
+        k = j - 1
+        while k >= 0 and stamps[j] - stamps[k] < window:
+            a = genuine[indices[k]]
+            if a.site != b.site and stamps[j] - stamps[k] < travel[(a.site, b.site)]:
+                pairs.append((a, b))
+            k -= 1
+    return pairs
 
 
 def _travel_alert(

@@ -50,12 +50,26 @@ def y4m_of_png(png: bytes, width: int = 640, height: int = 480, frames: int = 4)
     return header + (b"FRAME\n" + luma + chroma + chroma) * frames
 
 
-@pytest.fixture
-async def edge_url(tmp_path: Path, issuer: Issuer) -> AsyncIterator[str]:
-    make_data_dir(tmp_path / "edge", issuer, "dongxing-port")
-    app = create_app(EdgeConfig(data_dir=tmp_path / "edge"), ManualClock(NOW_MS))
+async def serve_edge(data_dir: Path, issuer: Issuer, site_id: str) -> TestServer:
+    make_data_dir(data_dir, issuer, site_id)
+    app = create_app(EdgeConfig(data_dir=data_dir), ManualClock(NOW_MS))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
+    return server
+
+
+@pytest.fixture
+async def edge_url(tmp_path: Path, issuer: Issuer) -> AsyncIterator[str]:
+    server = await serve_edge(tmp_path / "edge", issuer, "dongxing-port")
+    try:
+        yield str(server.make_url("/")).rstrip("/")
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def park_url(tmp_path: Path, issuer: Issuer) -> AsyncIterator[str]:
+    server = await serve_edge(tmp_path / "park", issuer, "jiangping-park")
     try:
         yield str(server.make_url("/")).rstrip("/")
     finally:
@@ -133,3 +147,18 @@ async def test_a_camera_scan_shows_the_verdict(
             pass
     scans = await (await page.request.get(edge_url + "/api/scans")).json()
     assert len(scans["scans"]) == 1  # ...which is not scanned again at once
+
+
+async def test_a_roll_call_on_the_on_site_page_lists_the_worker(
+    park_url: str, browser_for: Launch, issuer: Issuer
+) -> None:
+    context = await browser_for()
+    page = await context.new_page()
+    await page.goto(park_url + "/onsite")
+    assert await page.inner_text("#on-site-count") == "0"
+    await page.keyboard.type(issuer.issue())
+    await page.keyboard.press("Enter")
+    await page.locator("#verdict.verdict-allow").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    assert await page.inner_text("#verdict-direction") == "点名"
+    await page.locator("#on-site tr[data-worker='VN-BP-0001']").wait_for(timeout=VERDICT_TIMEOUT_MS)
+    assert await page.inner_text("#on-site-count") == "1"

@@ -57,16 +57,16 @@ class ManualClock:
     speed = 1.0
 
     def __init__(self, now_ms: int) -> None:
-        self._now = now_ms
+        self._now = int(now_ms)
 
     def now_ms(self) -> int:
         return self._now
 
     def set(self, now_ms: int) -> None:
-        self._now = now_ms
+        self._now = int(now_ms)
 
     def advance(self, ms: int) -> None:
-        self._now += ms
+        self._now += int(ms)
 
 
 def parse_clock(spec: str) -> Clock:

@@ -120,8 +120,9 @@ async def push_handler(request: web.Request) -> web.Response:
     nonce = None
     try:
         body = await read_body(request)
-        edge, signed = await service.authenticate(request.headers, "POST", request.path, body)
-        nonce = signed.nonce
+        signed = sync_auth.parse_request_headers(request.headers)
+        nonce = signed.nonce  # from here on, even a refusal is signed for this request
+        edge = await service.authenticate(signed, "POST", request.path, body)
         msg = _expect(body, PushRequest)
         outcome = await service.push(edge, signed, msg)
         if outcome.refused is not None:
@@ -137,8 +138,9 @@ async def pull_handler(request: web.Request) -> web.Response:
     nonce = None
     try:
         body = await read_body(request, 64 * 1024)
-        edge, signed = await service.authenticate(request.headers, "POST", request.path, body)
-        nonce = signed.nonce
+        signed = sync_auth.parse_request_headers(request.headers)
+        nonce = signed.nonce  # from here on, even a refusal is signed for this request
+        edge = await service.authenticate(signed, "POST", request.path, body)
         msg = _expect(body, PullRequest)
         return _frame(service, await service.pull(edge, signed, msg), nonce=nonce)
     except SyncError as error:

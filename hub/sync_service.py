@@ -9,7 +9,7 @@ so the evidence survives and nothing doubtful is stored as an event.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from borderpass.clock import Clock
@@ -136,9 +136,9 @@ class SyncService:
     # -- signed requests -----------------------------------------------------------------
 
     async def authenticate(
-        self, headers: Mapping[str, str], method: str, path: str, body: bytes
-    ) -> tuple[store.EdgeRecord, sync_auth.SignedRequest]:
-        signed = sync_auth.parse_request_headers(headers)
+        self, signed: sync_auth.SignedRequest, method: str, path: str, body: bytes
+    ) -> store.EdgeRecord:
+        """The enrolled, unrevoked edge that signed this request, or a refusal."""
         edge = await self.db.read(lambda conn: store.get_edge(conn, signed.edge_id))
         if edge is None or edge.public_key is None:
             raise SyncError(SyncReason.UNKNOWN_EDGE, "no enrolled edge has this id")
@@ -148,7 +148,7 @@ class SyncService:
             signed, method, path, body, edge.public_key, self.clock.now_ms(),
             self.settings.request_window_ms,
         )  # fmt: skip
-        return edge, signed
+        return edge
 
     def sign_reply(self, nonce: bytes, body: bytes) -> str:
         return sync_auth.sign_reply(self.root, nonce, body).hex()

@@ -35,7 +35,7 @@ MAX_INFLATED_LEN = 2048
 FLAG_DEFLATED = 0x01
 _VERSION_PREFIX = re.compile(r"^BP[0-9]{1,3}:")
 _MAX_DAY = 2_932_896  # 9999-12-31
-_MIN_BIRTH_DAY = -40_000  # 1860-06-27
+_MIN_BIRTH_DAY = -40_000  # 1860-06-26
 _MAX_SECONDS = 253_402_300_799
 _CLAIMS_SHAPES: frozenset[tuple[type, ...]] = frozenset(
     {(str, tuple, str, tuple, int, int, int, int, int, int, bytes)}

@@ -47,7 +47,7 @@ async def require_token(request: web.Request, handler: Handler) -> web.StreamRes
     digests = runtime.ready().token_digests
     if _authorised(request, digests):
         return await handler(request)
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/fragments/")):
         header = request.headers.get("Authorization")
         cookie = request.cookies.get(SESSION_COOKIE)
         if header is None and cookie is None:

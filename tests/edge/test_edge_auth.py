@@ -38,7 +38,12 @@ async def test_loopback_needs_no_token(edge: Edge) -> None:
 async def test_the_api_refuses_without_the_right_token(
     exposed: Edge, headers: dict[str, str], reason: str
 ) -> None:
-    for method, path in (("GET", "/api/status"), ("POST", "/api/scan"), ("GET", "/api/scans")):
+    for method, path in (
+        ("GET", "/api/status"),
+        ("POST", "/api/scan"),
+        ("GET", "/api/scans"),
+        ("GET", "/fragments/status"),
+    ):
         response = await exposed.client.request(method, path, headers=headers, json={})
         assert response.status == 401
         assert (await response.json())["error"]["reason"] == reason

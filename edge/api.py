@@ -23,7 +23,7 @@ from borderpass.qr import QrImageError, QrReason, decode_image
 from protocol.verdict import Direction
 
 from . import i18n, reads, views
-from .httpio import ApiError, query_int, read_body, read_json_object
+from .httpio import ApiError, json_response, query_int, read_body, read_json_object
 from .runtime import runtime_of
 from .scanner import MAX_OPERATOR_LEN, ScanRequest
 
@@ -64,11 +64,11 @@ async def post_scan(request: web.Request) -> web.Response:
     except Exception as exc:
         log.exception("a scan could not be logged")
         raise ApiError(503, "not_logged", "the scan was not logged: no verdict") from exc
-    return web.json_response(views.scan_view(record, services.state, request_language(request)))
+    return json_response(views.scan_view(record, services.state, request_language(request)))
 
 
 async def get_status(request: web.Request) -> web.Response:
-    return web.json_response(await reads.status(runtime_of(request), request_language(request)))
+    return json_response(await reads.status(runtime_of(request), request_language(request)))
 
 
 async def get_scans(request: web.Request) -> web.Response:
@@ -77,7 +77,7 @@ async def get_scans(request: web.Request) -> web.Response:
     lang = request_language(request)
     state = runtime.ready().state
     scans = await reads.recent_scans(runtime, limit)
-    return web.json_response({"scans": [views.logged_scan_view(s, state, lang) for s in scans]})
+    return json_response({"scans": [views.logged_scan_view(s, state, lang) for s in scans]})
 
 
 async def get_onsite(request: web.Request) -> web.Response:
@@ -86,7 +86,7 @@ async def get_onsite(request: web.Request) -> web.Response:
     if not state.site.is_park:
         raise ApiError(404, "not_a_park", f"{state.site.site_id} is not a park gate")
     roll_call = await reads.current_roll_call(runtime)
-    return web.json_response(views.onsite_view(roll_call, state, request_language(request)))
+    return json_response(views.onsite_view(roll_call, state, request_language(request)))
 
 
 async def read_frame(request: web.Request, limit: int) -> bytes:
@@ -115,14 +115,14 @@ async def post_decode(request: web.Request) -> web.Response:
         texts = await asyncio.to_thread(decode_image, frame, max_bytes=limit)
     except QrImageError as exc:
         if exc.reason == QrReason.NO_QR_FOUND:
-            return web.json_response({"qr": None})
+            return json_response({"qr": None})
         status = 413 if exc.reason == QrReason.TOO_LARGE else 400
         raise ApiError(status, exc.reason, exc.detail) from exc
-    return web.json_response({"qr": texts[0]})
+    return json_response({"qr": texts[0]})
 
 
 async def post_sync(request: web.Request) -> web.Response:
     sync_now = runtime_of(request).sync_now
     if sync_now is None:
         raise ApiError(409, "no_hub", "this edge runs standalone: no sync client")
-    return web.json_response(await sync_now())
+    return json_response(await sync_now())

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--data", required=True, type=Path, help="data directory to create")
     init.add_argument("--site", required=True, help="site id, e.g. dongxing-port")
     init.add_argument("--trust", required=True, type=Path, help="trust bundle file")
+    init.add_argument("--clock", help="clock spec (default: system)")
     init.set_defaults(run=run_init)
     serve = commands.add_parser(
         "serve",
@@ -50,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trust = commands.add_parser("trust", help="adopt a newer trust list (edge stopped)")
     trust.add_argument("--data", required=True, type=Path, help="the edge's data directory")
     trust.add_argument("--trust", required=True, type=Path, help="trust bundle file")
+    trust.add_argument("--clock", help="clock spec (default: system)")
     trust.set_defaults(run=run_trust)
 
 
@@ -60,7 +62,7 @@ def _clock_for(data: Path, spec: str | None = None) -> Clock:
 def run_init(args: argparse.Namespace) -> int:
     try:
         bundle = args.trust.read_bytes()
-        done = provision(args.data, args.site, bundle, _clock_for(args.data).now_ms())
+        done = provision(args.data, args.site, bundle, _clock_for(args.data, args.clock).now_ms())
     except (OSError, ProvisionError, ConfigError, ValueError) as exc:
         print(f"borderpass edge init: {exc}", file=sys.stderr)
         return 2
@@ -74,7 +76,7 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_trust(args: argparse.Namespace) -> int:
     try:
-        now_ms = _clock_for(args.data).now_ms()
+        now_ms = _clock_for(args.data, args.clock).now_ms()
         version, changed = refresh_trust_list(args.data, args.trust.read_bytes(), now_ms)
     except (OSError, ProvisionError, ConfigError, ValueError) as exc:
         print(f"borderpass edge trust: {exc}", file=sys.stderr)

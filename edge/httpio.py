@@ -28,8 +28,17 @@ class ApiError(Exception):
         self.detail = detail
 
 
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """JSON with Chinese and Vietnamese text as is (UTF-8), not as escapes."""
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
 def error_response(status: int, reason: str, detail: str = "") -> web.Response:
-    return web.json_response({"error": {"reason": reason, "detail": detail}}, status=status)
+    return json_response({"error": {"reason": reason, "detail": detail}}, status=status)
 
 
 _HTTP_REASONS = {

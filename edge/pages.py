@@ -16,7 +16,7 @@ from protocol.verdict import Direction
 
 from . import fragments, i18n, reads, views
 from .auth import SESSION_COOKIE, log_in, safe_next
-from .httpio import read_body
+from .httpio import json_response, read_body
 from .render import Markup, element, join, render, script_json
 from .runtime import Runtime, runtime_of
 from .state import EdgeState
@@ -165,7 +165,7 @@ async def onsite_fragment(request: web.Request) -> web.Response:
     state = runtime.ready().state
     lang = page_language(request)
     onsite = views.onsite_view(await reads.current_roll_call(runtime), state, lang)
-    return web.json_response(
+    return json_response(
         {
             "on_site": fragments.presence_rows(onsite["on_site"], lang),
             "missing": fragments.missing_rows(onsite["missing"], lang),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from edge import store
 from edge.cli import main
 from edge.config import EdgeConfig, load_config
 from edge.identity import IdentityError, load_edge_key, token_digest
+from protocol.days import start_of_day_ms
 from protocol.keys import fingerprint
 from protocol.trust import encode_trust_bundle
 
@@ -158,3 +160,16 @@ def test_an_unknown_setting_in_the_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "edge.toml").write_text("prot = 1\n")
     with pytest.raises(ConfigError, match="unknown settings"):
         load_config(tmp_path, env={})
+
+
+def test_init_reads_the_clock_it_is_given(tmp_path: Path, issuer: Issuer) -> None:
+    clock = "accelerated:start=2026-11-02T00:00:00Z,speed=1"
+    assert init(tmp_path, issuer, "--site", "kec-park", "--clock", clock) == 0
+    db = open_database(tmp_path / "edge")
+    try:
+        trust = db.read_blocking(store.read_trust)
+    finally:
+        db.close()
+    assert trust is not None
+    start = start_of_day_ms(date(2026, 11, 2)) + 8 * 3600_000  # midnight UTC
+    assert start <= trust.refreshed_ms < start + 3600_000

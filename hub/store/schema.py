@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from hub.store import access, registry, sync, trust
+from hub.store import access, alerts, registry, sync, trust
 
 MIGRATION_SETS: tuple[sqlite_utils.Migrations, ...] = (
     trust.MIGRATIONS,
     registry.MIGRATIONS,
     access.MIGRATIONS,
     sync.MIGRATIONS,
+    alerts.MIGRATIONS,
 )
 
 

@@ -5,7 +5,8 @@ the alerts of DESIGN.md section 5 out. No I/O, no clock reads.
 Modules: ``model`` (the values), ``context`` (what a run shares, indexed once),
 ``timeline`` (a worker's scans in order and their stays in China), ``rules`` (one
 function per alert kind), ``engine`` (a worker's or the edges' alerts), ``diff``
-(what to insert, update and retract in the store).
+(what to insert, update and retract in the store), ``settle`` (recompute a worker
+from a settled cut instead of their first scan).
 """
 
 from .context import Geography, ReconcileContext
@@ -24,8 +25,10 @@ from .model import (
     PermitRecord,
     ReconcileSettings,
     RevocationRecord,
+    Settled,
     Severity,
 )
+from .settle import settle
 from .timeline import Stay, Timeline, build_timeline
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "Retraction",
     "RetractionCause",
     "RevocationRecord",
+    "Settled",
     "Severity",
     "Stay",
     "Timeline",
@@ -54,5 +58,6 @@ __all__ = [
     "diff_alerts",
     "edge_alerts",
     "reconcile_worker",
+    "settle",
     "worker_alerts",
 ]

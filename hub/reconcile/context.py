@@ -100,6 +100,9 @@ class ReconcileContext:
     park_horizon_ms: Mapping[str, int]
     """Per park zone, the least watermark of the edges at that park's gates."""
     revocations: Mapping[tuple[RevocationKind, str], tuple[Revocation, ...]]
+    settled_ms: int
+    """Every edge's log is known up to here (the least of all watermarks; 0 without
+    any): no late scan can land before it (see ``hub.reconcile.settle``)."""
 
     @classmethod
     def build(
@@ -129,6 +132,7 @@ class ReconcileContext:
             border_horizon_ms=_horizon(border),
             park_horizon_ms={zone: _horizon(ws) for zone, ws in parks.items()},
             revocations={key: tuple(rs) for key, rs in index.items()},
+            settled_ms=min((w.synced_through_ms for w in marks.values()), default=0),
         )
 
     def park_horizon(self, zone: str) -> int:

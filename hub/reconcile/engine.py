@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .context import ReconcileContext
-from .model import Alert, IntegrityIncident, Observation, PermitRecord
+from .model import Alert, IntegrityIncident, Observation, PermitRecord, Settled
 from .rules import WORKER_RULES, clock_skew, edge_silent, log_integrity
 from .timeline import Timeline, build_timeline
 
@@ -43,16 +43,19 @@ def reconcile_worker(
     observations: Iterable[Observation],
     permits: Iterable[PermitRecord],
     ctx: ReconcileContext,
+    settled: Settled | None = None,
 ) -> WorkerReconciliation:
     """The worker's timeline and alerts. ``observations``: every scan of the worker's
-    permits known so far (any order, duplicates allowed); ``permits``: all the
-    worker's permits. Raises ``ValueError`` for a permit of another worker."""
+    permits known so far (any order, duplicates allowed), or with ``settled`` at least
+    every scan from its cut on; ``permits``: all the worker's permits. With
+    ``settled`` (see ``hub.reconcile.settle``), only the alerts from the cut on.
+    Raises ``ValueError`` for a permit of another worker."""
     book = {}
     for record in permits:
         if record.worker_id != worker_id:
             raise ValueError(f"permit {record.permit_id} is not worker {worker_id}'s")
         book[record.permit_id] = record
-    timeline = build_timeline(worker_id, observations, book, ctx.geography)
+    timeline = build_timeline(worker_id, observations, book, ctx.geography, settled)
     if not timeline.genuine:
         return WorkerReconciliation(timeline, ())
     alerts = [alert for rule in WORKER_RULES.values() for alert in rule(timeline, book, ctx)]
@@ -64,9 +67,10 @@ def worker_alerts(
     observations: Iterable[Observation],
     permits: Iterable[PermitRecord],
     ctx: ReconcileContext,
+    settled: Settled | None = None,
 ) -> tuple[Alert, ...]:
     """The worker's alerts (see :func:`reconcile_worker`)."""
-    return reconcile_worker(worker_id, observations, permits, ctx).alerts
+    return reconcile_worker(worker_id, observations, permits, ctx, settled).alerts
 
 
 def edge_alerts(

@@ -220,6 +220,23 @@ class Alert:
     edge_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What a worker's settled past (their scans before ``cut_ms``) leaves to the
+    rest of their timeline (see ``hub.reconcile.settle``)."""
+
+    cut_ms: int
+    previous_exit: Observation | None
+    """Their last exit before the cut (None: no scan before it)."""
+    used_up: tuple[Observation, ...] = ()
+    """The first exit of each of their single-exit permits that left before the cut."""
+
+    def covers(self, alert: Alert) -> bool:
+        """True for an alert a computation from this cut produces or retracts: one at
+        or after the cut. The alerts before it are final."""
+        return alert.at_ms >= self.cut_ms
+
+
 def alert_id(kind: AlertKind, anchor: tuple[Fact, ...]) -> str:
     """``kind-<20 hex>``: a digest of the kind and the anchor (subject and anchoring
     evidence), stable across recomputations."""

@@ -38,7 +38,7 @@ from protocol.sites import Site
 from protocol.verdict import Direction, Outcome
 
 from .context import Geography
-from .model import Observation, PermitRecord
+from .model import Observation, PermitRecord, Settled
 
 TIMELINE_ORDER = attrgetter("at_ms", "hlc", "edge_id", "seq")
 """The sort key of a timeline: instant, hybrid clock, edge, sequence number."""
@@ -96,6 +96,8 @@ class Timeline:
     stays: tuple[Stay, ...]
     last_border: Observation | None
     """The last entry or exit."""
+    settled: Settled | None = None
+    """The settled past this timeline continues (None: it starts at the first scan)."""
 
     def site(self, obs: Observation) -> Site:
         return self.geography.sites[obs.site]
@@ -168,9 +170,13 @@ def build_timeline(
     observations: Iterable[Observation],
     permits: Mapping[str, PermitRecord],
     geography: Geography,
+    settled: Settled | None = None,
 ) -> Timeline:
     """The worker's timeline from their observations (any order, duplicates allowed)
-    and their permits, keyed by permit id."""
+    and their permits, keyed by permit id; with ``settled``, from its cut on (earlier
+    observations are ignored)."""
+    if settled is not None:
+        observations = [o for o in observations if o.at_ms >= settled.cut_ms]
     everything, times = _ordered(observations)
     known = geography.sites
     kinds = set(map(_GENUINE_KEY, everything))  # a handful of (site, permit, verified)
@@ -181,7 +187,8 @@ def build_timeline(
         ]
         times = list(map(_AT_MS, genuine))
         kinds = set(map(_GENUINE_KEY, genuine))
-    stays, last_border = _walk(genuine, permits, geography.border_gates)
+    before = settled.previous_exit if settled else None
+    stays, last_border = _walk(genuine, permits, geography.border_gates, before)
     observed = tuple(everything)
     return Timeline(
         worker_id=worker_id,
@@ -193,6 +200,7 @@ def build_timeline(
         by_permit=_by_permit(genuine, permits),
         stays=tuple(stays),
         last_border=last_border,
+        settled=settled,
     )
 
 
@@ -210,14 +218,17 @@ def _by_permit(
 
 
 def _walk(
-    genuine: list[Observation], permits: Mapping[str, PermitRecord], border_gates: frozenset[str]
+    genuine: list[Observation],
+    permits: Mapping[str, PermitRecord],
+    border_gates: frozenset[str],
+    previous_exit: Observation | None,
 ) -> tuple[list[Stay], Observation | None]:
-    """Cut the genuine observations into stays (rules in the module docstring)."""
+    """Cut the genuine observations into stays (rules in the module docstring),
+    after ``previous_exit`` (the last exit of a settled past)."""
     stays: list[Stay] = []
     first: int | None = None  # the open stay's first index
     entries: list[Observation] = []
-    last_border: Observation | None = None
-    previous_exit: Observation | None = None
+    last_border = previous_exit
     for i, obs in enumerate(genuine):
         if obs.site not in border_gates:
             if first is None:

@@ -24,11 +24,13 @@ from hub.reconcile import (
     ReconcileContext,
     ReconcileSettings,
     RetractionCause,
+    Settled,
     Severity,
     Timeline,
     diff_alerts,
     edge_alerts,
     reconcile_worker,
+    settle,
 )
 from protocol.events import GENESIS, ScanEvent, qr_digest
 from protocol.refs import Revocation, RevocationKind
@@ -283,3 +285,127 @@ def test_alerts_do_not_depend_on_order_batching_or_duplicates(
     for kind in sorted({a.kind.value for a in at_once}):
         event(kind)
     assert sorted(stored.values(), key=lambda a: (a.at_ms, a.alert_id)) == list(at_once)
+
+
+DAYS = [
+    # (hour, minute, site, direction): plans for one day, chosen at random
+    [
+        (7, 0, "dongxing-port", "in"),
+        (8, 0, "jiangping-park", "in"),
+        (18, 0, "dongxing-port", "out"),
+    ],
+    [
+        (7, 0, "beilun-bridge-2", "in"),
+        (9, 0, "kec-park", "in"),
+        (12, 0, "beilun-bridge-2", "out"),
+        (20, 0, "dongxing-port", "in"),
+        (21, 0, "kec-park", "check"),
+        (23, 30, "dongxing-port", "out"),
+    ],
+    [(8, 0, "jiangping-park", "in"), (23, 58, "beilun-bridge-2", "out")],
+    [(0, 1, "dongxing-port", "in"), (9, 0, "hengjiang", "in"), (17, 0, "dongxing-port", "out")],
+    [
+        (7, 0, "dongxing-port", "in"),
+        (7, 5, "gangkou-park", "check"),
+        (19, 0, "dongxing-port", "out"),
+    ],
+    [(10, 0, "jiangping-park", "check")],
+    [],
+]
+
+
+@st.composite
+def days_of_life(draw: st.DrawFn) -> tuple[World, int, list[Observation]]:
+    """Days of crossings with late evenings, midnight crossings and a day's misdeeds
+    on either side of an exit; delivered nearly in order, a few scans late."""
+    permit = record("P-0", valid_from=TODAY - timedelta(days=30), single_exit=draw(st.booleans()))
+    world = World(permit)
+    days = draw(st.lists(st.sampled_from(DAYS), min_size=2, max_size=9))
+    for offset, plan in enumerate(days):
+        for hour, minute, site, direction in plan:
+            edge = f"{site}-{draw(st.integers(1, 2))}"
+            world.scan(site, direction, at(offset - 10, hour, minute), edge=edge)
+    delivery = sorted(world.observations, key=lambda o: o.at_ms)
+    for _ in range(draw(st.integers(0, 3))):
+        if delivery:
+            late = delivery.pop(draw(st.integers(0, len(delivery) - 1)))
+            delivery.insert(draw(st.integers(0, len(delivery))), late)
+    return world, at(len(days) - 9, 12), delivery
+
+
+Case = tuple[World, int, list[Revocation], list[Observation] | None]
+"""A history, the instant, the revocations, and an order of delivery (None: any)."""
+CASES: st.SearchStrategy[Case] = st.one_of(
+    histories().map(lambda h: (h[0], h[1], h[2], None)),
+    days_of_life().map(lambda d: (d[0], d[1], [], d[2])),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=CASES, data=st.data())
+def test_recomputing_from_a_settled_cut_gives_the_alerts_of_the_whole_history(
+    case: Case, data: st.DataObject
+) -> None:
+    """The hub's cheap path: keep the alerts before the latest settled cut, recompute
+    from it; after every batch the result is the full computation's."""
+    world, now, revocations, delivery = case
+    book = {r.permit_id: r for r in world.records}
+    if delivery is None:
+        delivery = data.draw(st.permutations(world.observations))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(delivery)), max_size=8)))
+    kept: dict[str, Alert] = {}
+    checkpoint: Settled | None = None
+    delivered: list[Observation] = []
+    for start, end in zip([0, *cuts], [*cuts, len(delivery)], strict=True):
+        delivered.extend(delivery[start:end])
+        marks = synced_marks({o.ref for o in delivered}, world, now)
+        ctx = ReconcileContext.build(GEO, now, marks, revocations)
+        full = reconcile_worker(WORKER, delivered, world.records, ctx)
+        part = reconcile_worker(WORKER, delivered, world.records, ctx, checkpoint)
+        assert checkpoint is None or all(checkpoint.covers(a) for a in part.alerts)
+        kept = {i: a for i, a in kept.items() if checkpoint and not checkpoint.covers(a)}
+        kept.update((a.alert_id, a) for a in part.alerts)
+        assert kept == {a.alert_id: a for a in full.alerts}
+        checkpoint = settle(part.timeline, book, ctx) or checkpoint
+        if checkpoint is not None:
+            event("settled")
+
+
+def test_a_settled_past_carries_the_first_exit_of_a_single_exit_permit() -> None:
+    world = World(record(valid_from=TODAY - timedelta(days=30)))  # single exit
+    for d in range(-6, 0):
+        world.commute(d)  # every day after the first is a reuse
+    book = {r.permit_id: r for r in world.records}
+    full = world.alerts(NOON)
+    assert [a.kind for a in full] == [AlertKind.REUSED_AFTER_EXIT] * 5
+    first_exit = world.observations[3]
+    assert all(a.evidence[0] == first_exit.ref for a in full)
+    early = world.context(at(-4, 12), lagging={e: at(-4, 1) for e in edges(world)})
+    first = settle(
+        reconcile_worker(WORKER, world.observations, world.records, early).timeline, book, early
+    )
+    assert first is not None and first.cut_ms == at(-4, 0) and first.used_up == (first_exit,)
+    later = world.context(at(-2, 12), lagging={e: at(-2, 1) for e in edges(world)})
+    part = reconcile_worker(WORKER, world.observations, world.records, later, first)
+    second = settle(part.timeline, book, later)
+    assert second is not None and second.cut_ms == at(-2, 0) and second.used_up == (first_exit,)
+    assert second.previous_exit == world.observations[4 * 4 - 1]
+    tail = reconcile_worker(WORKER, world.observations, world.records, world.context(NOON), second)
+    assert tail.alerts == tuple(a for a in full if second.covers(a))
+
+
+def test_a_worker_living_in_china_has_no_cut() -> None:
+    world = World()
+    world.scan("dongxing-port", "in", at(-9, 7))
+    for d in range(-9, 0):
+        world.scan("jiangping-park", "in", at(d, 8))
+        world.scan("jiangping-park", "out", at(d, 17))
+    result = reconcile_worker(WORKER, world.observations, world.records, world.context(NOON))
+    assert (
+        settle(result.timeline, {r.permit_id: r for r in world.records}, world.context(NOON))
+        is None
+    )
+
+
+def edges(world: World) -> set[str]:
+    return {o.edge_id for o in world.observations}

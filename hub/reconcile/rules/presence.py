@@ -25,7 +25,8 @@ def overstay(
 ) -> list[Alert]:
     """In China (an open stay) after the end of its permit's last day. Provisional
     until every border gate has synced past that deadline (one of them could hold the
-    exit). Evidence: the stay's first and last scans; ``site``: where last seen.
+    exit). ``at_ms``: the deadline, or the stay's start when it began after it.
+    Evidence: the stay's first and last scans; ``site``: where last seen.
     Facts: ``end_date``, ``since_ms`` (the stay's first evidence), ``entered`` (the
     stay began with an entry)."""
     stay = timeline.current_stay
@@ -36,7 +37,7 @@ def overstay(
         make_alert(
             AlertKind.OVERSTAY,
             (timeline.worker_id, record.permit_id, record.end_date.isoformat()),
-            at_ms=record.end_ms + 1,
+            at_ms=max(record.end_ms + 1, stay.start.at_ms),
             provisional=ctx.border_horizon_ms <= record.end_ms,
             evidence=evidence([stay.start, last], 2),
             facts={

@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from protocol.credential import encode_permit
-from protocol.days import end_of_day_ms, start_of_day_ms
 from protocol.keys import SigningKey
 from protocol.permit import Permit, Sex, Worker
 from protocol.refs import ReferenceData
@@ -36,11 +35,23 @@ from protocol.verdict import Direction, TrustAgePolicy, Verdict, decide
 
 TODAY = date(2026, 11, 2)
 """The calendar day (Asia/Shanghai) the tests live on."""
-NOW_MS = start_of_day_ms(TODAY) + 12 * 3600 * 1000
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+def local_instant_ms(day: date, hour: int, minute: int = 0, tz: timezone = SHANGHAI) -> int:
+    """UTC milliseconds of a wall-clock time in a zone, computed with ``datetime`` alone
+    (not with ``protocol.days``, so tests of day boundaries do not check the code
+    against itself)."""
+    moment = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+NOW_MS = local_instant_ms(TODAY, 12)
 """Noon in Shanghai on :data:`TODAY`, as UTC milliseconds."""
 NOW_S = NOW_MS // 1000
 DAY_S = 86_400
-ISSUED_AT = start_of_day_ms(TODAY - timedelta(days=10)) // 1000 + 9 * 3600
+ISSUED_AT = local_instant_ms(TODAY - timedelta(days=10), 9) // 1000
 """When default permits were issued: 09:00 Shanghai, ten days before TODAY."""
 
 SITES: SiteMap = default_site_map()
@@ -180,12 +191,12 @@ def scan(
 
 def shanghai_instant_ms(day: date, hour: int, minute: int = 0) -> int:
     """The UTC instant of ``day`` at ``hour:minute`` Shanghai time (UTC+8)."""
-    return start_of_day_ms(day) + (hour * 60 + minute) * 60_000
+    return local_instant_ms(day, hour, minute, SHANGHAI)
 
 
 def last_ms_of(day: date) -> int:
     """The last UTC millisecond of ``day`` in Shanghai."""
-    return end_of_day_ms(day)
+    return local_instant_ms(day + timedelta(days=1), 0) - 1
 
 
 __all__ = [
@@ -193,11 +204,14 @@ __all__ = [
     "ISSUED_AT",
     "NOW_MS",
     "NOW_S",
+    "SHANGHAI",
     "SITES",
     "TODAY",
+    "VIETNAM",
     "Issuer",
     "key_from_label",
     "last_ms_of",
+    "local_instant_ms",
     "make_issuer",
     "make_permit",
     "make_trust_list",

@@ -207,7 +207,14 @@ def body_of(text: str) -> bytes:
 
 
 def test_deflate_only_when_smaller(issuer: Issuer) -> None:
-    for permit in [issuer.permit(), issuer.permit(worker=make_worker(name="Ánh", name_zh=None))]:
+    terse = issuer.permit(
+        worker=make_worker(name="A", name_zh=None, border_pass_no="B1"),
+        permit_id="P1",
+        employer_id="E1",
+        zones=("dongxing",),
+    )
+    headers = set()
+    for permit in [issuer.permit(), terse]:
         text = encode_permit(permit, issuer.key)
         body = body_of(text)
         signed = decode_permit(text)
@@ -215,6 +222,8 @@ def test_deflate_only_when_smaller(issuer: Issuer) -> None:
         smaller = len(codec.deflate(payload)) < len(payload)
         assert body[0] == (FLAG_DEFLATED if smaller else 0)
         assert len(body) == 1 + min(len(payload), len(codec.deflate(payload)))
+        headers.add(body[0])
+    assert headers == {0, FLAG_DEFLATED}  # a terse permit does not shrink: sent plain
 
 
 def test_both_forms_decode_to_the_same_claims(issuer: Issuer) -> None:

@@ -15,7 +15,10 @@ from factories import (
     ISSUED_AT,
     NOW_MS,
     TODAY,
+    VIETNAM,
     Issuer,
+    last_ms_of,
+    local_instant_ms,
     make_issuer,
     make_permit,
     scan,
@@ -26,7 +29,6 @@ from factories import (
 from protocol.base45 import b45encode
 from protocol.codec import deflate
 from protocol.credential import PREFIX
-from protocol.days import end_of_day_ms, start_of_day_ms
 from protocol.reasons import EFFECT, Effect, Reason
 from protocol.refs import ReferenceData, Revocation, RevocationKind
 from protocol.trust import IssuerKey, TrustList
@@ -34,7 +36,6 @@ from protocol.verdict import Direction, Outcome, TrustAgePolicy, Verdict, decide
 
 ALLOW, DENY, ALERT = Outcome.ALLOW, Outcome.DENY, Outcome.ALERT
 HOUR_MS = 3600 * 1000
-VIETNAM_OFFSET_MS = 7 * HOUR_MS
 
 # Permits by the zones they name.
 DONGXING_JIANGPING = ("dongxing", "dongxing/jiangping")
@@ -223,7 +224,7 @@ def test_term_rules(issuer: Issuer, overrides: dict[str, date], reasons: set[Rea
 
 def vietnam_instant_ms(day: date, hour: int, minute: int = 0) -> int:
     """The UTC instant of ``day`` at ``hour:minute`` in Vietnam (UTC+7)."""
-    return start_of_day_ms(day) + 8 * HOUR_MS - VIETNAM_OFFSET_MS + (hour * 60 + minute) * 60_000
+    return local_instant_ms(day, hour, minute, VIETNAM)
 
 
 def test_vietnam_evening_of_the_last_day_is_already_the_next_day(issuer: Issuer) -> None:
@@ -242,8 +243,8 @@ def test_vietnam_evening_of_the_last_day_is_already_the_next_day(issuer: Issuer)
 
 def test_last_millisecond_of_the_last_day(issuer: Issuer) -> None:
     qr = issuer.issue(valid_until=TODAY)
-    assert scan(issuer, qr, "dongxing-port", "in", end_of_day_ms(TODAY)).outcome is ALLOW
-    after = scan(issuer, qr, "dongxing-port", "in", end_of_day_ms(TODAY) + 1)
+    assert scan(issuer, qr, "dongxing-port", "in", last_ms_of(TODAY)).outcome is ALLOW
+    after = scan(issuer, qr, "dongxing-port", "in", last_ms_of(TODAY) + 1)
     assert reasons_of(after) == {Reason.EXPIRED}
 
 
@@ -255,7 +256,9 @@ def test_first_day_starts_at_shanghai_midnight(issuer: Issuer) -> None:
     # 23:30 in Vietnam the evening before is 00:30 on the first day in Shanghai
     on_time = scan(issuer, qr, "dongxing-port", "in", vietnam_instant_ms(TODAY, 23, 30))
     assert (on_time.outcome, on_time.reasons) == (ALLOW, ())
-    assert scan(issuer, qr, "dongxing-port", "in", start_of_day_ms(first_day) - 1).outcome is DENY
+    midnight = shanghai_instant_ms(first_day, 0)
+    assert scan(issuer, qr, "dongxing-port", "in", midnight - 1).outcome is DENY
+    assert scan(issuer, qr, "dongxing-port", "in", midnight).outcome is ALLOW
 
 
 # -- revocation ---------------------------------------------------------------------------
@@ -404,7 +407,7 @@ def test_permit_issued_before_its_key_was_valid() -> None:
 
 def test_permit_issued_after_its_key_expired() -> None:
     valid_until = TODAY + timedelta(days=30)
-    not_after = end_of_day_ms(valid_until) // 1000
+    not_after = last_ms_of(valid_until) // 1000
     issuer = issuer_with_key(ISSUED_AT - 400 * DAY_S, not_after, ("dongxing",))
     late = issuer.issue(valid_until=valid_until, issued_at=not_after + 1)
     assert scan(issuer, late, "dongxing-port", "in").reasons == (Reason.KEY_NOT_VALID,)
@@ -414,7 +417,7 @@ def test_permit_issued_after_its_key_expired() -> None:
 
 def test_permit_that_outlives_its_key() -> None:
     valid_until = TODAY + timedelta(days=30)
-    end_s = end_of_day_ms(valid_until) // 1000
+    end_s = last_ms_of(valid_until) // 1000
     just_enough = issuer_with_key(ISSUED_AT - DAY_S, end_s, ("dongxing",))
     qr = just_enough.issue(valid_until=valid_until)
     assert scan(just_enough, qr, "dongxing-port", "in").reasons == ()
@@ -424,6 +427,21 @@ def test_permit_that_outlives_its_key() -> None:
     assert (verdict.outcome, verdict.reasons) == (DENY, (Reason.KEY_NOT_VALID,))
     leaving = scan(too_short, qr, "dongxing-port", "out")
     assert (leaving.outcome, leaving.reasons) == (ALLOW, (Reason.KEY_NOT_VALID,))
+
+
+def test_scanned_after_its_key_expired() -> None:
+    """A permit inside its key's window, scanned after the key's end (late, on the way
+    out): the key is no longer valid, the exit is still allowed."""
+    valid_until = TODAY + timedelta(days=30)
+    end_s = last_ms_of(valid_until) // 1000
+    issuer = issuer_with_key(ISSUED_AT - DAY_S, end_s + DAY_S, ("dongxing",))
+    qr = issuer.issue(valid_until=valid_until)
+    after_key = (end_s + DAY_S + 1) * 1000
+    leaving = scan(issuer, qr, "dongxing-port", "out", after_key)
+    assert leaving.outcome is ALLOW
+    assert set(leaving.reasons) == {Reason.KEY_NOT_VALID, Reason.EXPIRED, Reason.LATE_EXIT}
+    before_key_end = scan(issuer, qr, "dongxing-port", "out", (end_s + DAY_S) * 1000)
+    assert set(before_key_end.reasons) == {Reason.EXPIRED, Reason.LATE_EXIT}
 
 
 def test_key_out_of_scope() -> None:

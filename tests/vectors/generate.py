@@ -67,7 +67,7 @@ def _seconds(d: date, end: bool = False) -> int:
     return (end_of_day_ms(d) if end else start_of_day_ms(d)) // 1000
 
 
-ISSUERS = {  # name -> (key, not_before, not_after, scope)
+ISSUERS = {  # name -> (key, not_before, not_after); scopes below
     "issuer-2024": (OLD_KEY, _seconds(date(2024, 7, 1)), _seconds(date(2025, 9, 30), True)),
     "issuer-2025": (NEW_KEY, _seconds(date(2025, 3, 1)), _seconds(date(2026, 12, 31), True)),
     "issuer-dongxing": (
@@ -120,13 +120,14 @@ def permit(key: SigningKey, serial: int, **changes: Any) -> Permit:
     )
 
 
-def raw_text(claims: bytes, signature: bytes, header: int = 0, prefix: str = PREFIX) -> str:
+def raw_text(claims: bytes, signature: bytes, header: int = 0) -> str:
     """QR text for exact claim bytes and signature, uncompressed unless told."""
-    return prefix + b45encode(bytes([header]) + claims + signature)
+    return PREFIX + b45encode(bytes([header]) + claims + signature)
 
 
-def signed_text(claims: bytes, key: SigningKey, header: int = 0) -> str:
-    return raw_text(claims, key.sign(PERMIT_CONTEXT, claims), header)
+def signed_text(claims: bytes, key: SigningKey) -> str:
+    """QR text for claims the encoder would refuse, signed as they are."""
+    return raw_text(claims, key.sign(PERMIT_CONTEXT, claims))
 
 
 @dataclass(frozen=True)

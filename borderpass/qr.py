@@ -11,7 +11,9 @@ them with Pillow only after checking their size in bytes, refuses images with mo
 pixels than the cap before decoding any pixel data, and reads QR codes with
 ``zxing-cpp``. Anything wrong raises :class:`QrImageError` with a reason code.
 Pillow's own decompression-bomb guard (the process-wide ``MAX_IMAGE_PIXELS``) is left
-as it is: our cap is per call and lower, and its error is mapped to ``too_large``.
+as it is: our cap is per call and lower, and its error is mapped to ``too_large``
+(between its warning and error thresholds Pillow also emits a
+``DecompressionBombWarning`` before our cap refuses the image).
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ from hub.auth import Role
 ADMIN = frozenset({Role.ADMIN})
 ISSUING = frozenset({Role.ADMIN, Role.ISSUER})
 OFFICIALS = frozenset({Role.ADMIN, Role.ISSUER, Role.POLICE})
+POLICING = frozenset({Role.ADMIN, Role.POLICE})
+"""Who works alerts (acknowledge, resolve): the police and admins; HR and employers
+read them."""
 EVERYONE = frozenset(Role)
 """Every role; an ``employer`` sees only its own records (employer-scoped rows)."""
 
@@ -54,6 +57,11 @@ ACCESS = MappingProxyType(
         "api.edges.create": ADMIN,
         "api.edges.list": OFFICIALS,
         "api.edges.revoke": ADMIN,
+        "api.alerts.list": EVERYONE,  # employer-scoped, no edge alerts
+        "api.alerts.get": EVERYONE,  # employer-scoped, no edge alerts
+        "api.alerts.acknowledge": POLICING,
+        "api.alerts.resolve": POLICING,
+        "api.workers.timeline": EVERYONE,  # employer-scoped
         # web pages (session cookie; every POST carries the CSRF token)
         "page.logout": EVERYONE,
         "page.home": EVERYONE,
@@ -73,6 +81,12 @@ ACCESS = MappingProxyType(
         "page.worker.revoke": ISSUING,
         "page.revocations": OFFICIALS,
         "page.revocation.reinstate": ADMIN,
+        "page.edges": OFFICIALS,
+        "page.edges.create": ADMIN,
+        "page.edge.revoke": ADMIN,
+        "page.reports": EVERYONE,
+        "page.report": EVERYONE,  # employer-scoped
+        "page.report.csv": EVERYONE,  # employer-scoped
     }
 )
 

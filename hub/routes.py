@@ -8,12 +8,14 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.api import access as api_access
+from hub.api import alerts as api_alerts
 from hub.api import edges as api_edges
 from hub.api import employers as api_employers
 from hub.api import permits as api_permits
 from hub.api import revocations as api_revocations
+from hub.api import timeline as api_timeline
 from hub.api import workers as api_workers
-from hub.pages import employers, home, login, permits, public, revocations, workers
+from hub.pages import edges, employers, home, login, permits, public, reports, revocations, workers
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -54,6 +56,20 @@ def add_api_routes(app: web.Application) -> None:
     r.add_post("/api/edges", api_edges.create, name="api.edges.create")
     r.add_get("/api/edges", api_edges.list_all, name="api.edges.list")
     r.add_post("/api/edges/{edge_id}/revoke", api_edges.revoke, name="api.edges.revoke")
+    add_alert_routes(app)
+
+
+def add_alert_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/api/alerts", api_alerts.list_all, name="api.alerts.list")
+    r.add_get("/api/alerts/{alert_id}", api_alerts.get, name="api.alerts.get")
+    r.add_post(
+        "/api/alerts/{alert_id}/acknowledge", api_alerts.acknowledge, name="api.alerts.acknowledge"
+    )
+    r.add_post("/api/alerts/{alert_id}/resolve", api_alerts.resolve, name="api.alerts.resolve")
+    r.add_get(
+        "/api/workers/{border_pass_no}/timeline", api_timeline.get, name="api.workers.timeline"
+    )
 
 
 def add_page_routes(app: web.Application) -> None:
@@ -85,6 +101,12 @@ def add_page_routes(app: web.Application) -> None:
         revocations.reinstate,
         name="page.revocation.reinstate",
     )
+    r.add_get("/edges", edges.list_all, name="page.edges")
+    r.add_post("/edges", edges.create, name="page.edges.create")
+    r.add_post("/edges/{edge_id}/revoke", edges.revoke, name="page.edge.revoke")
+    r.add_get("/reports", reports.index, name="page.reports")
+    r.add_get("/reports/{report:[a-z-]+}.csv", reports.download, name="page.report.csv")
+    r.add_get("/reports/{report:[a-z-]+}", reports.show, name="page.report")
     r.add_get("/public/expelled", public.expelled, name="public.expelled")
     r.add_get("/public/expelled.json", public.expelled_json, name="public.expelled_json")
     r.add_static("/static/", STATIC_DIR, name="static")

@@ -92,6 +92,8 @@ class Database:
         self._thread: threading.Thread | None = None
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix=f"read-{self.path.stem}")
         self._local = threading.local()
+        self._reader_conns: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
         self.commits = 0
         """Transactions committed so far (for tests and benchmarks of group commit)."""
 
@@ -114,6 +116,10 @@ class Database:
             self._thread = None
             self._conn.close()
         self._readers.shutdown(wait=True)
+        with self._reader_lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
 
     # -- writing ---------------------------------------------------------------------
 
@@ -206,6 +212,8 @@ class Database:
         if conn is None:
             conn = connect(self.path, readonly=True)
             self._local.conn = conn
+            with self._reader_lock:
+                self._reader_conns.append(conn)
         return conn
 
     def read_blocking(self, query: Callable[[sqlite3.Connection], T]) -> T:

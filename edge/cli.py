@@ -20,12 +20,15 @@ from aiohttp import web
 from borderpass.clock import Clock, parse_clock
 from borderpass.settings import ConfigError
 
+from . import sync_setup
 from .app import Extension, create_app
 from .config import EdgeConfig, load_config, settings_table
+from .enrolment import enrol
+from .identity import IdentityError
 from .provision import ProvisionError, provision, refresh_trust_list
 
-EXTENSIONS: tuple[Extension, ...] = ()
-"""Installed into every served app (the sync client adds its ``install`` here)."""
+EXTENSIONS: tuple[Extension, ...] = (sync_setup.install,)
+"""Installed into every served app: the sync client (inactive on a standalone edge)."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,6 +51,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--port", type=int, help="TCP port (default 8441; 0: any free)")
     serve.add_argument("--clock", help="clock spec (default: system)")
     serve.set_defaults(run=run_serve)
+    enrol = commands.add_parser("enrol", help="enrol this edge with a hub (one-time token)")
+    enrol.add_argument("--data", required=True, type=Path, help="the edge's data directory")
+    enrol.add_argument("--hub", help="the hub's address, e.g. http://10.0.0.2:8440 "
+                       "(default: find it with zeroconf)")  # fmt: skip
+    enrol.add_argument("--token", required=True, help="the one-time token from POST /api/edges")
+    enrol.add_argument("--clock", help="clock spec (default: system)")
+    enrol.set_defaults(run=run_enrol)
     trust = commands.add_parser("trust", help="adopt a newer trust list (edge stopped)")
     trust.add_argument("--data", required=True, type=Path, help="the edge's data directory")
     trust.add_argument("--trust", required=True, type=Path, help="trust bundle file")
@@ -71,6 +81,23 @@ def run_init(args: argparse.Namespace) -> int:
     print(f"Edge key fingerprint: {done.edge_fingerprint}")
     print(f"Trust list version:   {done.trust_version}")
     print(f"API token (shown once, keep it safe): {done.token}")
+    return 0
+
+
+def run_enrol(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.data, clock=args.clock)
+        now_ms = parse_clock(config.clock).now_ms()
+        done = asyncio.run(enrol(config, args.hub, args.token, now_ms))
+    except (OSError, ProvisionError, ConfigError, IdentityError, ValueError) as exc:
+        print(f"borderpass edge enrol: {exc}", file=sys.stderr)
+        return 2
+    how = "found with zeroconf" if done.found_by == "zeroconf" else "at the given address"
+    print(f"Enrolled as {done.edge_id} at site {done.site_id}")
+    print(f"Hub: {done.hub_url} ({how})")
+    print(f"Hub root key fingerprint: {done.root_fingerprint}  (compare it with the hub's)")
+    if done.token is not None:
+        print(f"API token (shown once, keep it safe): {done.token}")
     return 0
 
 

@@ -71,6 +71,36 @@ class EdgeConfig:
     camera_interval_ms: int = field(
         default=300, metadata={"help": "how often the camera mode sends a frame"}
     )
+    hub_url: str | None = field(
+        default=None,
+        metadata={"help": "the hub's address; unset: the one given at enrolment, else zeroconf"},
+    )
+    push_interval_s: float = field(
+        default=5.0, metadata={"help": "seconds between pushes of the log (and heartbeats)"}
+    )
+    pull_interval_s: float = field(
+        default=15.0, metadata={"help": "seconds between pulls of revocations and other data"}
+    )
+    sync_batch_events: int = field(default=2000, metadata={"help": "events per push frame"})
+    backoff_base_s: float = field(
+        default=1.0, metadata={"help": "first retry delay after a failed sync"}
+    )
+    backoff_cap_s: float = field(
+        default=300.0, metadata={"help": "longest retry delay after failed syncs"}
+    )
+    clock_check_s: float = field(
+        default=600.0, metadata={"help": "seconds between measurements of the hub's clock"}
+    )
+    request_timeout_s: float = field(
+        default=30.0, metadata={"help": "seconds before a sync request is given up"}
+    )
+    discovery_interfaces: tuple[str, ...] = field(
+        default=("127.0.0.1",),
+        metadata={"help": "addresses zeroconf may use to find the hub (comma-separated)"},
+    )
+    discovery_timeout_s: float = field(
+        default=5.0, metadata={"help": "how long to look for the hub with zeroconf"}
+    )
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

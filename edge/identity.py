@@ -25,9 +25,10 @@ class IdentityError(Exception):
     """The key file is missing, malformed or readable by others."""
 
 
-def create_edge_key(path: Path) -> SigningKey:
-    """Make a new key and write its seed to ``path`` (mode 0600); refuse to overwrite."""
-    key = SigningKey.generate()
+def create_edge_key(path: Path, key: SigningKey | None = None) -> SigningKey:
+    """Write a key's seed (a new key unless given) to ``path`` (mode 0600); refuse to
+    overwrite."""
+    key = key or SigningKey.generate()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, key.seed)

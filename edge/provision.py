@@ -14,7 +14,7 @@ from pathlib import Path
 
 from borderpass.sqlite import Database, Transaction
 from protocol.errors import CredentialError
-from protocol.keys import fingerprint
+from protocol.keys import SigningKey, fingerprint
 from protocol.sites import default_site_map, default_site_map_text
 from protocol.trust import decode_trust_bundle
 
@@ -53,23 +53,40 @@ def _is_initialised(data_dir: Path) -> bool:
 
 
 def provision(data_dir: Path, site_id: str, bundle: bytes, now_ms: int) -> Provisioned:
+    root, signed, version, issued_at = _read_bundle(bundle)
+    trust = TrustRecord(signed, version, issued_at, now_ms)
+    edge_key, token = create_edge(data_dir, site_id, root, now_ms, trust)
+    return Provisioned(site_id, fingerprint(root), fingerprint(edge_key.public_key), version, token)
+
+
+def create_edge(
+    data_dir: Path,
+    site_id: str,
+    root: bytes,
+    now_ms: int,
+    trust: TrustRecord | None,
+    key: SigningKey | None = None,
+) -> tuple[SigningKey, str]:
+    """Make the data directory of a new edge: its key (0600), its database with the
+    identity (site, pinned root key, hashed API token), the shipped site map and, when
+    given, a trust list. Return the key and the API token (to show once)."""
     sites = default_site_map()
     if site_id not in sites.sites:
         known = ", ".join(sorted(sites.sites))
         raise ProvisionError(f"unknown site {site_id!r}; sites: {known}")
-    root, signed, version, issued_at = _read_bundle(bundle)
     if _is_initialised(data_dir):
         raise ProvisionError(f"{data_dir} already holds an edge; use a new directory")
     data_dir.mkdir(parents=True, exist_ok=True)
     key_path = data_dir / KEY_FILE
-    edge_key = create_edge_key(key_path)
+    edge_key = create_edge_key(key_path, key)
     token = new_token()
     identity = EdgeIdentity(site_id, root, token_digest(token), now_ms)
 
     def initialise(tx: Transaction) -> None:
         store.write_identity(tx.conn, identity)
-        store.write_trust(tx.conn, TrustRecord(signed, version, issued_at, now_ms))
-        store.set_dataset_version(tx.conn, reference.TRUST_LIST, version, now_ms)
+        if trust is not None:
+            store.write_trust(tx.conn, trust)
+            store.set_dataset_version(tx.conn, reference.TRUST_LIST, trust.version, now_ms)
         store.write_site_map(tx.conn, default_site_map_text(), sites.version)
 
     db = Database(data_dir / DATABASE_FILE, store.migrate).open()
@@ -80,7 +97,7 @@ def provision(data_dir: Path, site_id: str, bundle: bytes, now_ms: int) -> Provi
         raise
     finally:
         db.close()
-    return Provisioned(site_id, fingerprint(root), fingerprint(edge_key.public_key), version, token)
+    return edge_key, token
 
 
 def refresh_trust_list(data_dir: Path, bundle: bytes, now_ms: int) -> tuple[int, bool]:

@@ -11,6 +11,7 @@ resolves after ``COMMIT`` (group commit: concurrent scans share one fsync).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -101,10 +102,16 @@ class Scanner:
         self._state = state
         self._clock = clock
         self._policy = policy
+        self.listeners: list[Callable[[ScanRecord], None]] = []
+        """Called on the event loop with each committed scan (the sync client pushes an
+        alert at once)."""
 
     async def scan(self, request: ScanRequest) -> ScanRecord:
         """Decide and log; return once the event is committed."""
-        return await self._db.write(partial(self.log_scan, request=request))
+        record = await self._db.write(partial(self.log_scan, request=request))
+        for listener in self.listeners:
+            listener(record)
+        return record
 
     def log_scan(self, tx: Transaction, request: ScanRequest) -> ScanRecord:
         """The writer job (runs on the writer thread, inside its transaction)."""

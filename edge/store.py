@@ -87,6 +87,15 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_pulled(db: sqlite_utils.Database) -> None:
+    """What the hub sent, exactly: the bytes the pull digests are computed over."""
+    db.execute(
+        """CREATE TABLE pulled (dataset TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL,
+            PRIMARY KEY (dataset, key)) WITHOUT ROWID"""
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date (``borderpass.sqlite.Database`` calls this at open)."""
     migrations.apply(db)
@@ -402,3 +411,30 @@ def read_sync_state(conn: sqlite3.Connection) -> SyncStatus:
         if key in known
     }
     return SyncStatus(**values)
+
+
+# -- pulled datasets ---------------------------------------------------------------------
+
+
+def read_pulled(conn: sqlite3.Connection, dataset: str) -> dict[str, bytes]:
+    """A pulled dataset's entries as the hub sent them."""
+    rows = conn.execute("SELECT key, value FROM pulled WHERE dataset = ?", (dataset,))
+    return {key: bytes(value) for key, value in rows}
+
+
+def write_pulled(
+    conn: sqlite3.Connection, dataset: str, upserts: Mapping[str, bytes], removals: Iterable[str]
+) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO pulled (dataset, key, value) VALUES (?, ?, ?)",
+        [(dataset, key, value) for key, value in upserts.items()],
+    )
+    conn.executemany(
+        "DELETE FROM pulled WHERE dataset = ? AND key = ?", [(dataset, key) for key in removals]
+    )
+
+
+def oldest_seq(conn: sqlite3.Connection) -> int:
+    """The oldest event still held (after pruning); 1 for an empty log."""
+    row = conn.execute("SELECT MIN(seq) FROM events").fetchone()
+    return int(row[0]) if row[0] is not None else 1

@@ -65,7 +65,10 @@ class LoopState:
     send: Callable[[], Awaitable[Input]]
     session: Session = field(default_factory=Session)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    rounds: int = 0
+    started: int = 0
+    finished: int = 0
+    outcome: dict[str, Any] = field(default_factory=dict)
+    """How the last finished round ended (what ``sync_now`` reports)."""
     done: asyncio.Condition = field(default_factory=asyncio.Condition)
 
 
@@ -109,22 +112,24 @@ class SyncClient:
 
     async def sync_now(self, timeout_s: float = 60.0) -> dict[str, Any]:
         """Run one push round and one pull round now; report how they ended."""
-        await asyncio.wait_for(
+        push, pull = await asyncio.wait_for(
             asyncio.gather(self._one_round(self.push), self._one_round(self.pull)), timeout_s
         )
-        return {loop.name: self._describe(loop) for loop in (self.push, self.pull)}
+        return {"push": push, "pull": pull}
 
     def _describe(self, loop: LoopState) -> dict[str, Any]:
         s = loop.session
         return {"state": s.state.value, "failures": s.failures, "last_error": s.last_error}
 
-    async def _one_round(self, loop: LoopState) -> None:
+    async def _one_round(self, loop: LoopState) -> dict[str, Any]:
+        """Wake the loop and wait for a round that starts after now to finish."""
         if loop.session.state is State.HALTED:
-            return
+            return self._describe(loop)
         async with loop.done:
-            target = loop.rounds + 1
+            target = loop.started + 1
             loop.wake.set()
-            await loop.done.wait_for(lambda: loop.rounds >= target)
+            await loop.done.wait_for(lambda: loop.finished >= target)
+            return loop.outcome
 
     # -- the loops -----------------------------------------------------------------------
 
@@ -160,9 +165,11 @@ class SyncClient:
                     await self._sleep(loop.wake, loop.interval_s)
                 event = Input.WAKE_CLOCK_STALE if self._clock_stale() else Input.WAKE
             first = False
+            loop.started += 1
             await self._drive(loop, event)
             async with loop.done:
-                loop.rounds += 1
+                loop.finished = loop.started
+                loop.outcome = self._describe(loop)
                 loop.done.notify_all()
 
     async def _drive(self, loop: LoopState, event: Input) -> None:

@@ -10,6 +10,7 @@ stay in ``DIR/keys``.
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -35,9 +36,12 @@ def restore(database: Path, copy: Path, now_ms: int) -> str:
     """Replace ``database`` by ``copy`` and return the new epoch."""
     if not copy.exists():
         raise FileNotFoundError(copy)
+    staged = database.with_name(database.name + ".restoring")
+    staged.unlink(missing_ok=True)
+    backup(copy, staged)
     for suffix in ("-wal", "-shm"):
         Path(str(database) + suffix).unlink(missing_ok=True)
-    backup(copy, database)
+    os.replace(staged, database)
     epoch = secrets.token_hex(8)
     db = Database(database, schema.migrate).open()
     try:

@@ -13,15 +13,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 from factories import NOW_MS
+from synckit import init_hub
 
 from borderpass.clock import ManualClock
-from borderpass.sqlite import Database
-from hub import accounts, trustlist
 from hub.app import create_app
-from hub.auth import Role
-from hub.config import HubConfig, load_config
-from hub.keyring import Keyring
-from hub.store.schema import migrate
+from hub.config import HubConfig
 
 PASSWORD = "correct horse battery"
 EMPLOYER = {
@@ -77,22 +73,6 @@ class Hub:
     @property
     def database_path(self) -> Path:
         return self.config.database_path
-
-
-def init_hub(data_dir: Path, clock: ManualClock) -> tuple[HubConfig, str]:
-    """Initialise a hub the way ``hub init`` does; return its config and admin token."""
-    config = load_config(data_dir, env={})
-    database = Database(config.database_path, migrate).open()
-    keyring = Keyring(config.keys_dir)
-    now = clock.now_ms()
-    try:
-        database.write_blocking(lambda tx: trustlist.initialise(tx, keyring, now, 2))
-        _, token = database.write_blocking(
-            lambda tx: accounts.add_token(tx, Role.ADMIN, None, "test", now, "test")
-        )
-    finally:
-        database.close()
-    return config, token
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from aiohttp import web
 from borderpass.clock import Clock
 from borderpass.sqlite import Database
 from hub import context
+from hub.alerts_setup import install_alerts
 from hub.config import HubConfig
 from hub.keyring import Keyring
 from hub.middleware import authenticate, refusals, security_headers
@@ -62,6 +63,7 @@ def create_app(
     app.on_response_prepare.append(security_headers)
     setup_routes(app)
     install_sync(app)
+    install_alerts(app)
     for extend in [*EXTENSIONS, *(extensions or [])]:
         extend(app)
     return app

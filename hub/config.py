@@ -45,10 +45,36 @@ class HubConfig:
         default=2, metadata=_help("validity of a new issuer key, in years")
     )
     webhook_url: str | None = field(
-        default=None, metadata=_help("where urgent alerts are posted (alerts module)")
+        default=None, metadata=_help("where urgent alerts are posted as JSON (none: not posted)")
     )
     reconcile_tick_s: float = field(
         default=60.0, metadata=_help("interval of the time-based alert tick, in seconds")
+    )
+    reconcile_debounce_s: float = field(
+        default=0.2,
+        metadata=_help("after a push, how long to wait for more before reconciling (seconds)"),
+    )
+    exit_due_days: int = field(
+        default=7, metadata=_help("exit_due alert: this many days before a permit's end")
+    )
+    not_seen_days: int = field(
+        default=3, metadata=_help("not_seen_at_work alert: days in China without a park scan")
+    )
+    edge_silent_hours: int = field(
+        default=6, metadata=_help("edge_silent alert: hours without contact from an edge")
+    )
+    clock_skew_ms: int = field(
+        default=60_000, metadata=_help("clock_skew alert: largest tolerated edge clock offset")
+    )
+    webhook_timeout_s: float = field(
+        default=10.0, metadata=_help("how long one webhook post may take, in seconds")
+    )
+    webhook_retry_s: float = field(
+        default=2.0,
+        metadata=_help("first retry of a failed webhook post (seconds), doubling per failure"),
+    )
+    webhook_retry_max_s: float = field(
+        default=600.0, metadata=_help("longest wait between webhook retries, in seconds")
     )
     default_lang: str = field(default="zh", metadata=_help("language of the web pages: zh or en"))
     sites_file: Path | None = field(

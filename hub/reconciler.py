@@ -1,0 +1,244 @@
+"""The reconciler: keeps the alerts store equal to what the engine computes from the
+evidence so far.
+
+* **After a push.** Storing a scan marks its worker dirty (a trigger, in the push's own
+  transaction); the sync service's listener only wakes the reconciler, which waits
+  ``debounce_s`` for more pushes, then recomputes every dirty worker in batches. The
+  push's reply never waits for it, and a crash loses nothing: the marks are on disk.
+* **On a tick** every ``tick_s`` real seconds, at the hub clock's ``now`` (so an
+  accelerated clock lives through its thresholds in simulated time): the workers time
+  may have changed (``worker_watch.due_ms``), the workers with a provisional alert
+  when an edge's watermark moved, and the edges' own alerts.
+
+Each batch is read in one snapshot and computed on a reader thread, then written in
+one writer transaction (:class:`hub.alert_recorder.Recorder`). Runs never overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from borderpass.clock import Clock
+from borderpass.sqlite import Database
+from hub.alert_recorder import Recorder, Tally, WorkerOutcome
+from hub.alert_schedule import next_due_ms
+from hub.reconcile import (
+    Alert,
+    Geography,
+    Observation,
+    PermitRecord,
+    ReconcileContext,
+    ReconcileSettings,
+    edge_alerts,
+    reconcile_worker,
+)
+from hub.store import alert_queues as queues
+from hub.store import evidence
+from protocol.sites import SiteMap
+
+log = logging.getLogger("borderpass.hub.reconciler")
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcilerSettings:
+    tick_s: float = 60.0
+    """Real seconds between ticks."""
+    debounce_s: float = 0.2
+    """Real seconds to wait after a wake-up for more pushes."""
+    batch_workers: int = 500
+    """Workers per read-compute-write round."""
+    rules: ReconcileSettings = field(default_factory=ReconcileSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    now: int
+    """The instant the batch was computed at."""
+    outcomes: list[WorkerOutcome]
+    marks: list[queues.DirtyMark]
+    failed: list[str]
+
+
+class Reconciler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        site_map: SiteMap,
+        settings: ReconcilerSettings = ReconcilerSettings(),
+        *,
+        webhook: bool = False,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.geography = Geography.of(site_map)
+        self.recorder = Recorder(webhook=webhook)
+        self._on_queued = on_queued
+        self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._horizons_seen: tuple[tuple[str, int], ...] | None = None
+
+    # -- triggers ------------------------------------------------------------------------
+
+    def wake(self, workers: frozenset[str] = frozenset()) -> None:
+        """A push stored scans (a :class:`hub.sync_service.SyncService` listener)."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Tick at once, then drain on every wake-up and tick on schedule."""
+        loop = asyncio.get_running_loop()
+        next_tick = loop.time()
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_tick - loop.time()))
+            try:
+                if self._wake.is_set():
+                    self._wake.clear()
+                    await asyncio.sleep(self.settings.debounce_s)
+                    await self.drain()
+                if loop.time() >= next_tick:
+                    next_tick = loop.time() + self.settings.tick_s
+                    await self.tick()
+            except Exception:
+                log.exception("reconciliation failed; retrying at the next wake-up or tick")
+
+    # -- runs ----------------------------------------------------------------------------
+
+    async def drain(self) -> Tally:
+        """Recompute every dirty worker."""
+        async with self._lock:
+            tally, skipped = Tally(), set[str]()
+            while True:
+                batch = await self._read_dirty(skipped)
+                if not batch.outcomes and not batch.failed:
+                    return tally
+                skipped.update(batch.failed)
+                tally.add(await self._write(batch))
+
+    async def _read_dirty(self, skipped: set[str]) -> _Batch:
+        now = self.clock.now_ms()
+        return await self.db.read(lambda c: self._dirty_batch(c, now, skipped))
+
+    async def tick(self) -> Tally:
+        """The time-based pass: due workers, provisional ones when a watermark moved,
+        and the edges' alerts."""
+        async with self._lock:
+            now = self.clock.now_ms()
+            workers, horizons = await self.db.read(lambda c: self._tick_workers(c, now))
+            tally = await self._recompute(workers, now)
+            computed = await self.db.read(lambda c: self._edge_alerts(c, now))
+            tally.add(await self.db.write(lambda tx: self.recorder.record_edges(tx, computed, now)))
+            self._horizons_seen = horizons
+            self._notify(tally)
+            return tally
+
+    async def reconcile(self, worker_ids: Sequence[str]) -> Tally:
+        """Recompute these workers now, dirty or not."""
+        async with self._lock:
+            return await self._recompute(worker_ids, self.clock.now_ms())
+
+    async def _recompute(self, worker_ids: Sequence[str], now: int) -> Tally:
+        tally = Tally()
+        size = self.settings.batch_workers
+        for start in range(0, len(worker_ids), size):
+            chunk = list(worker_ids[start : start + size])
+            tally.add(await self._write(await self._read_batch(chunk, now)))
+        return tally
+
+    async def _read_batch(self, worker_ids: list[str], now: int) -> _Batch:
+        return await self.db.read(lambda c: self._batch(c, worker_ids, [], now))
+
+    async def _write(self, batch: _Batch) -> Tally:
+        tally = await self.db.write(
+            lambda tx: self.recorder.record_workers(tx, batch.outcomes, batch.marks, batch.now)
+        )
+        self._notify(tally)
+        return tally
+
+    def _notify(self, tally: Tally) -> None:
+        if tally.queued and self._on_queued is not None:
+            self._on_queued()
+        if tally.raised or tally.retracted or tally.reopened:
+            log.info(
+                "alerts: %d raised, %d updated, %d retracted, %d reopened (%d workers)",
+                len(tally.raised), len(tally.updated), len(tally.retracted),
+                len(tally.reopened), tally.workers,
+            )  # fmt: skip
+
+    # -- on a reader thread: read one snapshot, compute ----------------------------------
+
+    def _dirty_batch(self, conn: sqlite3.Connection, now: int, skipped: set[str]) -> _Batch:
+        with evidence.snapshot(conn):
+            limit = self.settings.batch_workers + len(skipped)
+            marks = [m for m in queues.dirty_workers(conn, limit) if m[0] not in skipped]
+            marks = marks[: self.settings.batch_workers]
+            return self._batch(conn, [w for w, _ in marks], marks, now)
+
+    def _batch(
+        self, conn: sqlite3.Connection, ids: list[str], marks: list[queues.DirtyMark], now: int
+    ) -> _Batch:
+        with evidence.snapshot(conn):
+            ctx = self._context(conn, now)
+            observations = evidence.observations_of(conn, ids)
+            permits = evidence.permit_records_of(conn, ids)
+        outcomes, failed = [], []
+        for worker_id in ids:
+            try:
+                outcomes.append(self._outcome(worker_id, observations[worker_id],
+                                              permits[worker_id], ctx))  # fmt: skip
+            except Exception:
+                log.exception("cannot reconcile worker %s; left for the next run", worker_id)
+                failed.append(worker_id)
+        kept = [m for m in marks if m[0] not in failed]
+        return _Batch(now, outcomes, kept, failed)
+
+    def _context(self, conn: sqlite3.Connection, now: int) -> ReconcileContext:
+        return ReconcileContext.build(
+            self.geography, now, evidence.watermarks(conn), evidence.active_revocations(conn),
+            self.settings.rules,
+        )  # fmt: skip
+
+    def _outcome(
+        self,
+        worker_id: str,
+        observations: list[Observation],
+        permits: list[PermitRecord],
+        ctx: ReconcileContext,
+    ) -> WorkerOutcome:
+        result = reconcile_worker(worker_id, observations, permits, ctx)
+        timeline = result.timeline
+        watch = queues.WorkerWatch(
+            worker_id, timeline.in_china, timeline.in_china_since_ms,
+            next_due_ms(timeline, ctx), ctx.now_ms,
+        )  # fmt: skip
+        newest = max(permits, key=lambda r: (r.permit.issued_at, r.permit_id), default=None)
+        return WorkerOutcome(
+            worker_id=worker_id,
+            timeline=timeline,
+            alerts=result.alerts,
+            employers={r.permit_id: r.employer_id for r in permits},
+            newest_employer=newest.employer_id if newest else None,
+            watch=watch,
+        )
+
+    def _tick_workers(
+        self, conn: sqlite3.Connection, now: int
+    ) -> tuple[list[str], tuple[tuple[str, int], ...]]:
+        with evidence.snapshot(conn):
+            horizons = tuple((m.edge_id, m.synced_through_ms) for m in evidence.watermarks(conn))
+            workers = set(queues.due_workers(conn, now))
+            if horizons != self._horizons_seen:
+                workers.update(queues.provisional_workers(conn))
+        return sorted(workers), horizons
+
+    def _edge_alerts(self, conn: sqlite3.Connection, now: int) -> tuple[Alert, ...]:
+        with evidence.snapshot(conn):
+            ctx = self._context(conn, now)
+            return edge_alerts(ctx, evidence.incidents(conn))

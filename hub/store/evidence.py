@@ -1,0 +1,197 @@
+"""What reconciliation and the timeline read from the other table groups, read-only:
+scans (``events``) as :class:`~hub.reconcile.Observation`, permits with their
+employer's park and hiring permit as :class:`~hub.reconcile.PermitRecord`, the active
+revocations, the edges' watermarks and the integrity incidents.
+
+Run a reconciliation's reads inside :func:`snapshot`, so that every query sees the
+same committed state.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from hub.reconcile import EdgeWatermark, IntegrityIncident, Observation, PermitRecord
+from protocol.permit import Permit, Sex, Worker
+from protocol.refs import Revocation, RevocationKind
+from protocol.sync.ingest import IncidentKind
+from protocol.verdict import Direction, Outcome
+
+CHUNK = 500
+"""Workers per ``IN (...)`` query."""
+
+_DIRECTIONS = {d.value: d for d in Direction}
+_OUTCOMES = {o.value: o for o in Outcome}
+_OBSERVATION = (
+    "edge_id, seq, site, direction, verdict, reasons, permit_id, worker_id, employer_id, "
+    "verified, at_ms, hlc, qr_digest"
+)
+
+
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every query inside sees the same committed state (inside
+    one already, it just joins it)."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = tuple(ids[start : start + CHUNK])
+        yield ", ".join("?" * len(chunk)), chunk
+
+
+def _observation(row: Sequence[Any]) -> Observation:
+    edge, seq, site, direction, verdict, reasons, pid, wid, eid, ok, at, hlc, digest = row
+    return Observation(
+        edge, seq, site, _DIRECTIONS[direction], _OUTCOMES[verdict],
+        tuple(reasons.split(",")) if reasons else (), pid, wid, eid, bool(ok), at, hlc,
+        bytes(digest),
+    )  # fmt: skip
+
+
+def observations_of(
+    conn: sqlite3.Connection, worker_ids: Sequence[str]
+) -> dict[str, list[Observation]]:
+    """Every scan that names one of these workers (verified or not), per worker."""
+    found: dict[str, list[Observation]] = {w: [] for w in worker_ids}
+    for marks, chunk in _chunks(worker_ids):
+        rows = conn.execute(
+            f"SELECT {_OBSERVATION} FROM events WHERE worker_id IN ({marks})", chunk
+        )
+        for row in rows:
+            found[row[7]].append(_observation(row))
+    return found
+
+
+_PERMIT = (
+    "p.permit_id, p.worker_name, p.worker_name_zh, p.border_pass_no, w.birth_date, w.sex, "
+    "p.employer_id, p.zones, p.valid_from, p.valid_until, p.health_cert_until, "
+    "p.insurance_until, p.single_exit, p.issued_at_s, p.key_id, e.park_zone, "
+    "e.hiring_permit_valid_until"
+)
+_PERMIT_FROM = (
+    "FROM permits p JOIN workers w USING (border_pass_no) "
+    "JOIN employers e ON e.employer_id = p.employer_id"
+)
+
+
+def _permit_record(row: Sequence[object]) -> PermitRecord:
+    (pid, name, name_zh, bpn, birth, sex, eid, zones, vfrom, vuntil, health, insurance,
+     single, issued_at, key_id, park, hiring_until) = row  # fmt: skip
+    worker = Worker(str(name), str(bpn), date.fromisoformat(str(birth)), Sex(str(sex)),
+                    None if name_zh is None else str(name_zh))  # fmt: skip
+    permit = Permit(
+        permit_id=str(pid),
+        worker=worker,
+        employer_id=str(eid),
+        zones=tuple(json.loads(str(zones))),
+        valid_from=date.fromisoformat(str(vfrom)),
+        valid_until=date.fromisoformat(str(vuntil)),
+        health_cert_until=date.fromisoformat(str(health)),
+        insurance_until=date.fromisoformat(str(insurance)),
+        single_exit=bool(single),
+        issued_at=int(str(issued_at)),
+        key_id=bytes.fromhex(str(key_id)),
+    )
+    return PermitRecord(permit, str(park), date.fromisoformat(str(hiring_until)))
+
+
+def permit_records_of(
+    conn: sqlite3.Connection, worker_ids: Sequence[str]
+) -> dict[str, list[PermitRecord]]:
+    """Every permit of these workers, with its employer's park and hiring permit end."""
+    found: dict[str, list[PermitRecord]] = {w: [] for w in worker_ids}
+    for marks, chunk in _chunks(worker_ids):
+        rows = conn.execute(
+            f"SELECT {_PERMIT} {_PERMIT_FROM} WHERE p.border_pass_no IN ({marks})", chunk
+        )
+        for row in rows:
+            found[str(row[3])].append(_permit_record(row))
+    return found
+
+
+def active_revocations(conn: sqlite3.Connection) -> list[Revocation]:
+    """The revocations in force (a lifted one no longer counts: what edges hold)."""
+    rows = conn.execute(
+        "SELECT kind, subject, revoked_at_s, reason FROM revocations "
+        "WHERE reinstated_at_s IS NULL ORDER BY revocation_id"
+    )
+    return [Revocation(RevocationKind(k), s, int(at), r) for k, s, at, r in rows]
+
+
+def watermarks(conn: sqlite3.Connection) -> list[EdgeWatermark]:
+    """The enrolled, unrevoked edges: how far each one's log is known (an edge that
+    never pushed is known up to its enrolment: it held nothing before), when it was
+    last heard, and its clock offset at the last sync."""
+    rows = conn.execute(
+        "SELECT edge_id, site_id, COALESCE(synced_through_ms, enrolled_at_ms), "
+        "COALESCE(last_seen_ms, enrolled_at_ms), clock_offset_ms FROM edges "
+        "WHERE public_key IS NOT NULL AND revoked_at_ms IS NULL ORDER BY edge_id"
+    )
+    return [EdgeWatermark(e, s, int(t), int(h), o) for e, s, t, h, o in rows]
+
+
+def incidents(conn: sqlite3.Connection) -> list[IntegrityIncident]:
+    """Every integrity incident, with the first and last sequence numbers it names as
+    its evidence."""
+    rows = conn.execute(
+        "SELECT edge_id, kind, detail, first_seq, last_seq, at_ms FROM incidents "
+        "ORDER BY incident_id"
+    )
+    found = []
+    for edge, kind, detail, first, last, at in rows:
+        refs = ((edge, first),) if first == last else ((edge, first), (edge, last))
+        found.append(IntegrityIncident(edge, IncidentKind(kind), detail, at, refs))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One scan of a worker's timeline, as the API shows it."""
+
+    edge_id: str
+    seq: int
+    site: str
+    direction: str
+    verdict: str
+    reasons: tuple[str, ...]
+    permit_id: str | None
+    employer_id: str | None
+    verified: bool
+    at_ms: int
+    clock_suspect: bool
+    received_ms: int
+
+
+def worker_scans(
+    conn: sqlite3.Connection, worker_id: str, employer_id: str | None = None, limit: int = 5000
+) -> list[Scan]:
+    """The worker's scans in timeline order (instant, hybrid clock, edge, sequence);
+    with ``employer_id`` only the verified scans of that employer's permits."""
+    scope = "AND employer_id = ? AND verified = 1" if employer_id is not None else ""
+    params = (worker_id, employer_id) if employer_id is not None else (worker_id,)
+    rows = conn.execute(
+        "SELECT edge_id, seq, site, direction, verdict, reasons, permit_id, employer_id, "
+        f"verified, at_ms, clock_suspect, received_ms FROM events WHERE worker_id = ? {scope} "
+        "ORDER BY at_ms, hlc, edge_id, seq LIMIT ?",
+        (*params, limit),
+    )
+    return [
+        Scan(e, s, site, d, v, tuple(r.split(",")) if r else (), p, emp, bool(ok), at,
+             bool(suspect), received)
+        for e, s, site, d, v, r, p, emp, ok, at, suspect, received in rows
+    ]  # fmt: skip

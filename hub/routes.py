@@ -15,7 +15,19 @@ from hub.api import permits as api_permits
 from hub.api import revocations as api_revocations
 from hub.api import timeline as api_timeline
 from hub.api import workers as api_workers
-from hub.pages import edges, employers, home, login, permits, public, reports, revocations, workers
+from hub.pages import (
+    alerts,
+    dashboard,
+    edges,
+    employers,
+    login,
+    permits,
+    public,
+    reports,
+    revocations,
+    timeline,
+    workers,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -78,7 +90,7 @@ def add_page_routes(app: web.Application) -> None:
     r.add_post("/login", login.submit, name="page.login.submit")
     r.add_post("/logout", login.logout, name="page.logout")
     r.add_get("/lang/{lang}", login.switch_language, name="page.lang")
-    r.add_get("/", home.show, name="page.home")
+    r.add_get("/", dashboard.show, name="page.home")
     r.add_get("/employers", employers.list_all, name="page.employers")
     r.add_post("/employers", employers.create, name="page.employers.create")
     r.add_get("/employers/{employer_id}", employers.show, name="page.employer")
@@ -101,6 +113,11 @@ def add_page_routes(app: web.Application) -> None:
         revocations.reinstate,
         name="page.revocation.reinstate",
     )
+    r.add_get("/workers/{border_pass_no}/timeline", timeline.show, name="page.worker.timeline")
+    r.add_get("/alerts", alerts.list_all, name="page.alerts")
+    r.add_get("/alerts/{alert_id}", alerts.show, name="page.alert")
+    r.add_post("/alerts/{alert_id}/acknowledge", alerts.acknowledge, name="page.alert.acknowledge")
+    r.add_post("/alerts/{alert_id}/resolve", alerts.resolve, name="page.alert.resolve")
     r.add_get("/edges", edges.list_all, name="page.edges")
     r.add_post("/edges", edges.create, name="page.edges.create")
     r.add_post("/edges/{edge_id}/revoke", edges.revoke, name="page.edge.revoke")

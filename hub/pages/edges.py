@@ -20,13 +20,15 @@ from hub.charts import HealthLimits, condition_of
 from hub.html import Markup, join, table, tag
 from hub.pages import words
 from hub.pages.layout import csrf_field, field, form, heading, page, redirect
-from hub.reconcile import ReconcileSettings
 from hub.store import sync as sync_store
 from hub.store import trust as trust_store
 
-_SETTINGS = ReconcileSettings()
-LIMITS = HealthLimits(_SETTINGS.edge_silent_hours * 3600, _SETTINGS.clock_skew_ms)
-"""When an edge counts as silent or its clock as skewed: the alert rules' thresholds."""
+
+def health_limits(request: web.Request) -> HealthLimits:
+    """When an edge counts as silent or its clock as skewed: the thresholds of the
+    ``edge_silent`` and ``clock_skew`` alerts."""
+    config = request.app[context.CONFIG]
+    return HealthLimits(config.edge_silent_hours * 3600, config.clock_skew_ms)
 
 
 def _read_health(conn: sqlite3.Connection, now_ms: int) -> list[dict[str, Any]]:
@@ -61,7 +63,7 @@ def offset(ms: int | None) -> str:
 
 def _condition_badge(request: web.Request, health: Mapping[str, Any]) -> Markup:
     t = context.translator(request)
-    condition = condition_of(health, LIMITS)
+    condition = condition_of(health, health_limits(request))
     return tag("span", t(f"condition.{condition.value}"), class_=f"condition {condition.value}")
 
 

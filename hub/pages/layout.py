@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("/permits", "nav.permits", "page.permits"),
     NavItem("/permits/new", "nav.issue", "page.permits.new"),
     NavItem("/revocations", "nav.revocations", "page.revocations"),
+    NavItem("/alerts", "nav.alerts", "page.alerts"),
     NavItem("/edges", "nav.edges", "page.edges"),
     NavItem("/reports", "nav.reports", "page.reports"),
     NavItem("/public/expelled", "nav.expelled", None),

@@ -1,6 +1,6 @@
-"""Reads for the reports and the dashboard: permits with every date that ends them,
-each worker's latest border event, the alerts of a period, and crossings per site and
-hour. Queries only: the reports keep no tables of their own."""
+"""Reads for the reports and the pages: permits with every date that ends them, each
+worker's latest border event, the alerts of a period, crossings per site and hour, and
+an alert's scans. Queries only: the reports keep no tables of their own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from hub.reconcile import EvidenceRef
 from hub.reports import AlertFacts, BorderMark, EmployerName, PermitFacts
+from hub.store.evidence import Scan
 
 HOUR_MS = 3_600_000
 
@@ -115,3 +117,23 @@ def alert_facts(
         AlertFacts(str(kind), str(severity), str(eid), int(at), bool(provisional), bool(gone))
         for kind, severity, eid, at, provisional, gone in rows
     ]
+
+
+def scans_at(conn: sqlite3.Connection, refs: Iterable[EvidenceRef]) -> list[Scan]:
+    """The scans named by (edge id, sequence number), in timeline order; refs to scans
+    the hub does not hold are left out."""
+    found: list[tuple[int, int, str, int, Scan]] = []
+    for edge_id, seq in set(refs):
+        row = conn.execute(
+            "SELECT site, direction, verdict, reasons, permit_id, employer_id, verified, "
+            "at_ms, clock_suspect, received_ms, hlc FROM events WHERE edge_id = ? AND seq = ?",
+            (edge_id, seq),
+        ).fetchone()
+        if row is None:
+            continue
+        site, direction, verdict, reasons, pid, eid, ok, at, suspect, received, hlc = row
+        scan = Scan(edge_id, seq, site, direction, verdict,
+                    tuple(reasons.split(",")) if reasons else (), pid, eid, bool(ok), at,
+                    bool(suspect), received)  # fmt: skip
+        found.append((at, hlc, edge_id, seq, scan))
+    return [entry[-1] for entry in sorted(found, key=lambda e: e[:4])]

@@ -19,8 +19,6 @@ from hub.auth import Role
 ADMIN = frozenset({Role.ADMIN})
 ISSUING = frozenset({Role.ADMIN, Role.ISSUER})
 OFFICIALS = frozenset({Role.ADMIN, Role.ISSUER, Role.POLICE})
-RESPONDERS = frozenset({Role.ADMIN, Role.POLICE})
-"""Who acknowledges and resolves alerts."""
 POLICING = frozenset({Role.ADMIN, Role.POLICE})
 """Who works alerts (acknowledge, resolve): the police and admins; HR and employers
 read them."""
@@ -86,8 +84,8 @@ ACCESS = MappingProxyType(
         "page.worker.timeline": EVERYONE,  # employer-scoped
         "page.alerts": EVERYONE,  # employer-scoped
         "page.alert": EVERYONE,  # employer-scoped
-        "page.alert.acknowledge": RESPONDERS,
-        "page.alert.resolve": RESPONDERS,
+        "page.alert.acknowledge": POLICING,
+        "page.alert.resolve": POLICING,
         "page.edges": OFFICIALS,
         "page.edges.create": ADMIN,
         "page.edge.revoke": ADMIN,

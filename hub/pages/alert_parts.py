@@ -50,21 +50,27 @@ def certainty(t: Translator, alert: AlertRecord) -> Markup:
     return tag("span", t("alert.confirmed"), class_="confirmed")
 
 
-def worker_link(worker_id: str | None) -> Markup:
+def worker_link(worker_id: str | None, name: str | None = None) -> Markup:
+    """The worker (name and border pass number), linking to their timeline."""
     if worker_id is None:
         return Markup("")
-    return tag("a", worker_id, href=f"/workers/{worker_id}/timeline")
+    shown = f"{name} ({worker_id})" if name else worker_id
+    return tag("a", shown, href=f"/workers/{worker_id}/timeline")
 
 
-def alert_table(request: web.Request, alerts: Sequence[AlertRecord]) -> Markup:
+def alert_table(
+    request: web.Request, alerts: Sequence[AlertRecord], names: Mapping[str, str] | None = None
+) -> Markup:
+    """The alerts as a table; ``names``: the workers' names by border pass number."""
     t, lang, sites = context.translator(request), context.lang(request), context.sites(request)
+    names = names or {}
     if not alerts:
         return tag("p", t("alerts.none"))
     rows = [
         [tag("a", a.alert_id, href=f"/alerts/{a.alert_id}"), t(f"alert.kind.{a.kind.value}"),
          severity(t, a), t(f"alert.status.{a.status.value}"), certainty(t, a),
-         worker_link(a.worker_id), site_name(sites, a.site, lang) or (a.edge_id or ""),
-         words.instant(a.at_ms // 1000)]
+         worker_link(a.worker_id, names.get(a.worker_id or "")),
+         site_name(sites, a.site, lang) or (a.edge_id or ""), words.instant(a.at_ms // 1000)]
         for a in alerts
     ]  # fmt: skip
     return table([t(h) for h in ALERT_HEADERS], rows)

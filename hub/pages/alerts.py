@@ -32,7 +32,9 @@ from hub.pages.alert_parts import (
 )
 from hub.pages.layout import csrf_field, heading, page, redirect
 from hub.reconcile import EDGE_KINDS, AlertKind, Severity
+from hub.records import Employer
 from hub.store import alerts as store
+from hub.store import registry
 from hub.store import reports as report_store
 from hub.store.evidence import Scan
 
@@ -69,15 +71,23 @@ def _filters(request: web.Request) -> Markup:
 async def list_all(request: web.Request) -> web.Response:
     t = context.translator(request)
     chosen = alert_filters(request)
-    found = await context.db(request).read(lambda c: store.list_alerts(c, **chosen))
+
+    def read(conn: sqlite3.Connection) -> tuple[list[store.AlertRecord], dict[str, str]]:
+        found = store.list_alerts(conn, **chosen)
+        return found, report_store.worker_names(conn, {a.worker_id for a in found
+                                                        if a.worker_id})  # fmt: skip
+
+    found, names = await context.db(request).read(read)
     shown = tag("p", t("alerts.shown", n=len(found), limit=chosen["limit"]))
-    content = join([_filters(request), shown, alert_table(request, found)])
+    content = join([_filters(request), shown, alert_table(request, found, names)])
     return page(request, t("alerts.title"), content)
 
 
 @dataclass(frozen=True, slots=True)
 class AlertView:
     alert: store.AlertRecord
+    worker_name: str | None
+    employer: Employer | None
     history: list[store.AlertChange]
     evidence: list[Scan]
     retracted_by: list[Scan]
@@ -90,7 +100,10 @@ async def _view(request: web.Request, alert_id: str) -> AlertView:
         found = store.get_alert(conn, alert_id)
         if found is None or scope not in (None, found.employer_id):
             return None
-        return AlertView(found, store.alert_history(conn, alert_id),
+        names = report_store.worker_names(conn, [found.worker_id] if found.worker_id else [])
+        employer = registry.get_employer(conn, found.employer_id) if found.employer_id else None
+        return AlertView(found, names.get(found.worker_id or ""), employer,
+                         store.alert_history(conn, alert_id),
                          report_store.scans_at(conn, found.evidence),
                          report_store.scans_at(conn, found.retracted_by))  # fmt: skip
 
@@ -100,12 +113,15 @@ async def _view(request: web.Request, alert_id: str) -> AlertView:
     return view
 
 
-def _facts(request: web.Request, a: store.AlertRecord) -> Markup:
-    t, lang = context.translator(request), context.lang(request)
+def _facts(request: web.Request, view: AlertView) -> Markup:
+    t, lang, a = context.translator(request), context.lang(request), view.alert
+    employer = view.employer
     rows: list[tuple[str, object]] = [
         ("alert.kind", t(f"alert.kind.{a.kind.value}")), ("alert.severity", severity(t, a)),
         ("alert.status", t(f"alert.status.{a.status.value}")),
-        ("alert.certainty", certainty(t, a)), ("alert.worker", worker_link(a.worker_id)),
+        ("alert.certainty", certainty(t, a)),
+        ("alert.worker", worker_link(a.worker_id, view.worker_name)),
+        ("permit.employer", f"{employer.name_zh} ({employer.employer_id})" if employer else ""),
         ("permit.id", tag("a", a.permit_id, href=f"/permits/{a.permit_id}")
          if a.permit_id else ""),
         ("alert.site", site_name(context.sites(request), a.site, lang)),
@@ -158,7 +174,11 @@ async def show(request: web.Request) -> web.Response:
     t = context.translator(request)
     view = await _view(request, request.match_info["alert_id"])
     a = view.alert
-    parts = [_facts(request, a), heading(t("alert.evidence")), scan_table(request, view.evidence)]
+    parts = [
+        _facts(request, view),
+        heading(t("alert.evidence")),
+        scan_table(request, view.evidence),
+    ]
     if a.retracted:
         parts += [heading(t("alert.retracted_by")), scan_table(request, view.retracted_by)]
     parts += [heading(t("alert.history")), _history(request, view.history),

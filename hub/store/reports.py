@@ -137,3 +137,15 @@ def scans_at(conn: sqlite3.Connection, refs: Iterable[EvidenceRef]) -> list[Scan
                     bool(suspect), received)  # fmt: skip
         found.append((at, hlc, edge_id, seq, scan))
     return [entry[-1] for entry in sorted(found, key=lambda e: e[:4])]
+
+
+def worker_names(conn: sqlite3.Connection, worker_ids: Iterable[str]) -> dict[str, str]:
+    """Each known worker's names (Vietnamese, then Chinese), by border pass number."""
+    found: dict[str, str] = {}
+    for worker_id in set(worker_ids):
+        row = conn.execute(
+            "SELECT name, name_zh FROM workers WHERE border_pass_no = ?", (worker_id,)
+        ).fetchone()
+        if row is not None:
+            found[worker_id] = f"{row[0]} {row[1]}" if row[1] else str(row[0])
+    return found

@@ -23,8 +23,10 @@ async def show(request: web.Request) -> web.Response:
         ("permit.status", tag("span", t("status.revoked"), class_="revoked")
          if view.revoked else t("status.valid")),
     ]  # fmt: skip
+    timeline = tag("a", t("timeline.link"), href=f"/workers/{w.border_pass_no}/timeline")
     parts = [tag("dl", join(join([tag("dt", t(k)), tag("dd", v)]) for k, v in facts)),
-             heading(t("worker.permits")), permit_table(request, view.permits)]  # fmt: skip
+             tag("p", timeline), heading(t("worker.permits")),
+             permit_table(request, view.permits)]  # fmt: skip
     if context.principal(request).role in ISSUING and view.revoked is None:
         action = f"/workers/{w.border_pass_no}/revoke"
         parts += [heading(t("worker.revoke")), revoke_form(request, action)]

@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from borderpass.clock import Clock
@@ -92,22 +92,28 @@ class Reconciler:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        """Tick at once, then drain on every wake-up and tick on schedule."""
+        """Drain what an earlier run left (a crash after a push), tick at once, then
+        drain on every wake-up and tick on schedule."""
         loop = asyncio.get_running_loop()
+        await self._guarded(self.drain())
         next_tick = loop.time()
         while True:
+            if loop.time() >= next_tick:
+                next_tick = loop.time() + self.settings.tick_s
+                await self._guarded(self.tick())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_tick - loop.time()))
-            try:
-                if self._wake.is_set():
-                    self._wake.clear()
-                    await asyncio.sleep(self.settings.debounce_s)
-                    await self.drain()
-                if loop.time() >= next_tick:
-                    next_tick = loop.time() + self.settings.tick_s
-                    await self.tick()
-            except Exception:
-                log.exception("reconciliation failed; retrying at the next wake-up or tick")
+            if self._wake.is_set():
+                self._wake.clear()
+                await asyncio.sleep(self.settings.debounce_s)
+                await self._guarded(self.drain())
+
+    @staticmethod
+    async def _guarded(run: Awaitable[Tally]) -> None:
+        try:
+            await run
+        except Exception:
+            log.exception("reconciliation failed; retrying at the next wake-up or tick")
 
     # -- runs ----------------------------------------------------------------------------
 

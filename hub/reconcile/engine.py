@@ -56,7 +56,7 @@ def reconcile_worker(
             raise ValueError(f"permit {record.permit_id} is not worker {worker_id}'s")
         book[record.permit_id] = record
     timeline = build_timeline(worker_id, observations, book, ctx.geography, settled)
-    if not timeline.genuine:
+    if not timeline.genuine and not timeline.stays:
         return WorkerReconciliation(timeline, ())
     alerts = [alert for rule in WORKER_RULES.values() for alert in rule(timeline, book, ctx)]
     return WorkerReconciliation(timeline, _settled(alerts))

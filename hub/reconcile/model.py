@@ -220,6 +220,28 @@ class Alert:
     edge_id: str | None = None
 
 
+STAY_KINDS = frozenset({AlertKind.OVERSTAY, AlertKind.EXIT_DUE, AlertKind.NOT_SEEN_AT_WORK})
+"""Kinds about the worker's current stay: recomputed whenever the worker is, whenever
+the stay began."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedStay:
+    """A stay open across a settled cut, as far as the scans before the cut go."""
+
+    start: Observation
+    entry: Observation | None
+    """Its first entry (None: it began with no entry)."""
+    last_entry: Observation | None
+    """Its latest entry (the first, or a later one with no exit between)."""
+    shown: tuple[tuple[str, int], ...]
+    """(permit id, when last shown) for every permit shown during it."""
+    seen: tuple[Observation, ...]
+    """Its last scan at each park zone where it has one."""
+    last: Observation
+    """Its last scan."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settled:
     """What a worker's settled past (their scans before ``cut_ms``) leaves to the
@@ -227,14 +249,16 @@ class Settled:
 
     cut_ms: int
     previous_exit: Observation | None
-    """Their last exit before the cut (None: no scan before it)."""
+    """Their last exit before the cut (None: none)."""
     used_up: tuple[Observation, ...] = ()
     """The first exit of each of their single-exit permits that left before the cut."""
+    stay: CarriedStay | None = None
+    """The stay open across the cut (None: out of China at the cut)."""
 
     def covers(self, alert: Alert) -> bool:
         """True for an alert a computation from this cut produces or retracts: one at
-        or after the cut. The alerts before it are final."""
-        return alert.at_ms >= self.cut_ms
+        or after the cut, or about the current stay. The others are final."""
+        return alert.at_ms >= self.cut_ms or alert.kind in STAY_KINDS
 
 
 def alert_id(kind: AlertKind, anchor: tuple[Fact, ...]) -> str:

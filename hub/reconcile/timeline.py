@@ -38,7 +38,7 @@ from protocol.sites import Site
 from protocol.verdict import Direction, Outcome
 
 from .context import Geography
-from .model import Observation, PermitRecord, Settled
+from .model import CarriedStay, Observation, PermitRecord, Settled
 
 TIMELINE_ORDER = attrgetter("at_ms", "hlc", "edge_id", "seq")
 """The sort key of a timeline: instant, hybrid clock, edge, sequence number."""
@@ -67,7 +67,11 @@ class Stay(NamedTuple):
     """The governing permit (see the module docstring)."""
     first: int
     end: int
-    """The stay's scans are ``timeline.genuine[first:end]``."""
+    """The stay's scans in this timeline are ``timeline.genuine[first:end]``."""
+    last: Observation
+    """Its last scan."""
+    before: CarriedStay | None = None
+    """Its part before the settled cut, when it began before it."""
 
     @property
     def is_open(self) -> bool:
@@ -76,7 +80,14 @@ class Stay(NamedTuple):
     @property
     def entered(self) -> bool:
         """True when the stay began with an entry (no scan in China before it)."""
-        return self.start is self.entry
+        return self.start is self.entry or self.start == self.entry
+
+    @property
+    def latest_entry(self) -> Observation | None:
+        """The entry before its first extra entry (for double entries)."""
+        if self.before is not None and self.before.last_entry is not None:
+            return self.before.last_entry
+        return self.entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +136,8 @@ class Timeline:
         for index in range(stay.end - 1, stay.first - 1, -1):
             if genuine[index].site in gates:
                 return genuine[index]
-        return None
+        earlier = stay.before.seen if stay.before else ()
+        return next((obs for obs in earlier if obs.site in gates), None)
 
     def exits(self) -> Iterable[Observation]:
         """Every exit, in order."""
@@ -187,8 +199,7 @@ def build_timeline(
         ]
         times = list(map(_AT_MS, genuine))
         kinds = set(map(_GENUINE_KEY, genuine))
-    before = settled.previous_exit if settled else None
-    stays, last_border = _walk(genuine, permits, geography.border_gates, before)
+    stays, last_border = _walk(genuine, permits, geography.border_gates, settled)
     observed = tuple(everything)
     return Timeline(
         worker_id=worker_id,
@@ -221,65 +232,85 @@ def _walk(
     genuine: list[Observation],
     permits: Mapping[str, PermitRecord],
     border_gates: frozenset[str],
-    previous_exit: Observation | None,
+    settled: Settled | None,
 ) -> tuple[list[Stay], Observation | None]:
     """Cut the genuine observations into stays (rules in the module docstring),
-    after ``previous_exit`` (the last exit of a settled past)."""
+    continuing a settled past: after its last exit, or in its open stay."""
     stays: list[Stay] = []
-    first: int | None = None  # the open stay's first index
-    entries: list[Observation] = []
-    last_border = previous_exit
+    carried = settled.stay if settled else None
+    previous_exit = settled.previous_exit if settled else None
+    first: int | None = None if carried is None else 0  # the open stay's first index
+    entries = [carried.entry] if carried and carried.entry else []
+    last_border = previous_exit if carried is None else carried.last_entry or previous_exit
     for i, obs in enumerate(genuine):
         if obs.site not in border_gates:
             if first is None:
                 first = i
         elif obs.direction == _OUT:
             start = i if first is None else first
-            stays.append(_stay(genuine, permits, start, i + 1, entries, previous_exit, obs))
-            first, entries, previous_exit, last_border = None, [], obs, obs
+            draft = _Draft(start, i + 1, entries, previous_exit, carried)
+            stays.append(_stay(genuine, permits, draft, obs))
+            first, entries, previous_exit, last_border, carried = None, [], obs, obs, None
         elif obs.direction == _IN and obs.verdict == _ALLOW:
             if first is None:
                 first = i
             entries.append(obs)
             last_border = obs
     if first is not None:
-        end = len(genuine)
-        stays.append(_stay(genuine, permits, first, end, entries, previous_exit, None))
+        draft = _Draft(first, len(genuine), entries, previous_exit, carried)
+        stays.append(_stay(genuine, permits, draft, None))
     return stays, last_border
+
+
+class _Draft(NamedTuple):
+    first: int
+    end: int
+    entries: list[Observation]
+    previous_exit: Observation | None
+    before: CarriedStay | None
 
 
 def _stay(
     genuine: list[Observation],
     permits: Mapping[str, PermitRecord],
-    first: int,
-    end: int,
-    entries: list[Observation],
-    previous_exit: Observation | None,
+    draft: _Draft,
     exit_: Observation | None,
 ) -> Stay:
+    first, end, entries, before = draft.first, draft.end, draft.entries, draft.before
     if len(permits) == 1:
         permit = next(iter(permits.values()))
     else:
-        permit = governing_permit(genuine[first:end], permits)
+        permit = governing_permit(genuine[first:end], permits, before.shown if before else ())
+    if end > first:
+        last = genuine[end - 1]
+    else:
+        assert before is not None  # a stay with no scan here began before the cut
+        last = before.last
     return Stay(
-        start=genuine[first],
+        start=before.start if before else genuine[first],
         entry=entries[0] if entries else None,
         extra_entries=tuple(entries[1:]),
         exit=exit_,
-        previous_exit=previous_exit,
+        previous_exit=draft.previous_exit,
         permit=permit,
         first=first,
         end=end,
+        last=last,
+        before=before,
     )
 
 
 def governing_permit(
-    observations: Sequence[Observation], permits: Mapping[str, PermitRecord]
+    observations: Sequence[Observation],
+    permits: Mapping[str, PermitRecord],
+    shown_before: Iterable[tuple[str, int]] = (),
 ) -> PermitRecord:
-    """Of the permits shown in ``observations`` (genuine ones), the one with the
-    latest end among those shown while in force; if none was, the latest of those
-    shown (ties: the greater permit id)."""
-    last_shown = {obs.permit_id or "": obs.at_ms for obs in observations}
+    """Of the permits shown in ``observations`` (genuine ones) or, earlier, in
+    ``shown_before`` ((permit id, when last shown)), the one with the latest end
+    among those shown while in force; if none was, the latest of those shown (ties:
+    the greater permit id)."""
+    last_shown = dict(shown_before)
+    last_shown.update((obs.permit_id or "", obs.at_ms) for obs in observations)
     shown = [permits[pid] for pid in last_shown]
     in_force = [r for r in shown if last_shown[r.permit.permit_id] >= r.start_ms]
     return max(in_force or shown, key=lambda r: (r.end_date, r.permit.permit_id))

@@ -32,7 +32,7 @@ def overstay(
     stay = timeline.current_stay
     if stay is None or ctx.now_ms <= stay.permit.end_ms:
         return []
-    record, last = stay.permit, timeline.genuine[stay.end - 1]
+    record, last = stay.permit, stay.last
     return [
         make_alert(
             AlertKind.OVERSTAY,
@@ -117,7 +117,7 @@ def missing_entry(
     has synced past the first scan. Facts: ``since_ms``, ``previous_exit_ms``."""
     alerts = []
     for stay in timeline.stays:
-        if stay.entered:
+        if stay.entered or stay.before is not None:  # a settled stay's alert is final
             continue
         first, before = stay.start, stay.previous_exit
         alerts.append(
@@ -147,9 +147,9 @@ def double_entry(
     there). Evidence: both entries. Facts: ``first_entry_ms``."""
     alerts = []
     for stay in timeline.stays:
-        if stay.entry is None:
+        previous = stay.latest_entry
+        if previous is None:
             continue
-        previous = stay.entry
         for entry in stay.extra_entries:
             alerts.append(
                 make_alert(

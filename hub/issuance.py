@@ -67,6 +67,8 @@ class PermitRequest:
     health_cert_until: date
     insurance_until: date
     zone_reason: str | None = None
+    single_exit: bool = True
+    """False only when asked (``"single_exit": false``): a daily commuter's permit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,15 @@ def parse_permit_request(body: object) -> PermitRequest:
         health_cert_until=fields.iso_date(obj, "health_cert_until"),
         insurance_until=fields.iso_date(obj, "insurance_until"),
         zone_reason=fields.optional_text(obj, "zone_reason"),
+        single_exit=_single_exit(obj),
     )
+
+
+def _single_exit(obj: Mapping[str, Any]) -> bool:
+    value = obj.get("single_exit", True)
+    if not isinstance(value, bool):
+        raise fields.invalid("single_exit", "true or false")
+    return value
 
 
 def parse_worker(obj: Mapping[str, Any]) -> Worker:
@@ -214,7 +224,8 @@ def check_permit_request(
 def build_permit(
     req: PermitRequest, zones: tuple[str, ...], permit_id: str, issued_at: int, key_id: bytes
 ) -> Permit:
-    """The claims to sign. Every permit is for a single exit (DESIGN.md section 1)."""
+    """The claims to sign. A permit is for a single exit (DESIGN.md section 1) unless
+    the request asks for a multi-exit one (a daily commuter's)."""
     return Permit(
         permit_id=permit_id,
         worker=req.worker,
@@ -224,7 +235,7 @@ def build_permit(
         valid_until=req.valid_until,
         health_cert_until=req.health_cert_until,
         insurance_until=req.insurance_until,
-        single_exit=True,
+        single_exit=req.single_exit,
         issued_at=issued_at,
         key_id=key_id,
     )

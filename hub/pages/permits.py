@@ -156,7 +156,7 @@ async def card(request: web.Request) -> web.Response:
         title_vi=CARD_LABELS["title"][1],
         rows=join(rows),
         qr_svg=Markup(qr.render_svg(view.issued.qr)),
-        single_exit=" · ".join(CARD_LABELS["single_exit"]),
+        single_exit=" · ".join(CARD_LABELS["single_exit"]) if p.single_exit else "",
     )
     return web.Response(text=body, content_type="text/html", charset="utf-8")
 

@@ -248,8 +248,9 @@ def _walk(
                 first = i
         elif obs.direction == _OUT:
             start = i if first is None else first
-            draft = _Draft(start, i + 1, entries, previous_exit, carried)
-            stays.append(_stay(genuine, permits, draft, obs))
+            stays.append(
+                _stay(genuine, permits, start, i + 1, entries, previous_exit, carried, obs)
+            )
             first, entries, previous_exit, last_border, carried = None, [], obs, obs, None
         elif obs.direction == _IN and obs.verdict == _ALLOW:
             if first is None:
@@ -257,26 +258,21 @@ def _walk(
             entries.append(obs)
             last_border = obs
     if first is not None:
-        draft = _Draft(first, len(genuine), entries, previous_exit, carried)
-        stays.append(_stay(genuine, permits, draft, None))
+        end = len(genuine)
+        stays.append(_stay(genuine, permits, first, end, entries, previous_exit, carried, None))
     return stays, last_border
-
-
-class _Draft(NamedTuple):
-    first: int
-    end: int
-    entries: list[Observation]
-    previous_exit: Observation | None
-    before: CarriedStay | None
 
 
 def _stay(
     genuine: list[Observation],
     permits: Mapping[str, PermitRecord],
-    draft: _Draft,
+    first: int,
+    end: int,
+    entries: list[Observation],
+    previous_exit: Observation | None,
+    before: CarriedStay | None,
     exit_: Observation | None,
 ) -> Stay:
-    first, end, entries, before = draft.first, draft.end, draft.entries, draft.before
     if len(permits) == 1:
         permit = next(iter(permits.values()))
     else:
@@ -291,7 +287,7 @@ def _stay(
         entry=entries[0] if entries else None,
         extra_entries=tuple(entries[1:]),
         exit=exit_,
-        previous_exit=draft.previous_exit,
+        previous_exit=previous_exit,
         permit=permit,
         first=first,
         end=end,

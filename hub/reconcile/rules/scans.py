@@ -11,6 +11,8 @@ count: the person stood at that gate whatever the edge decided.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress
+from operator import sub
 
 from protocol.sites import Site, SiteKind
 from protocol.verdict import Direction, Outcome
@@ -141,7 +143,8 @@ def _close_pairs(
     stamps = times if len(indices) == len(times) else tuple(times[i] for i in indices)
     window, travel = ctx.geography.max_travel_ms, ctx.geography.travel_ms
     pairs = []
-    for j in [j for j in range(1, len(stamps)) if stamps[j] - stamps[j - 1] < window]:
+    gaps = map(sub, stamps[1:], stamps)
+    for j in compress(range(1, len(stamps)), map(window.__gt__, gaps)):
         b = genuine[indices[j]]
         k = j - 1
         while k >= 0 and stamps[j] - stamps[k] < window:

@@ -261,6 +261,22 @@ def recompute_batch(
     return watch
 
 
+def generate(
+    workers: int, per_worker: int, rng: random.Random
+) -> tuple[list[Person], dict[str, list[Observation]], int, Counter[str]]:
+    """The people, each one's observations, the day after the last one, and each
+    edge's last sequence number."""
+    people = [make_person(i, rng) for i in range(workers)]
+    scans: list[Scan] = []
+    next_day = 0
+    for person in people:
+        lived, days = life(person, per_worker, rng)
+        scans.extend(lived)
+        next_day = max(next_day, days)
+    seqs: Counter[str] = Counter()
+    return people, numbered(scans, people, seqs), next_day, seqs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=20_000)
@@ -272,17 +288,8 @@ def main() -> None:
     geography = Geography.of(default_site_map())
 
     started = time.perf_counter()
-    people = [make_person(i, rng) for i in range(args.workers)]
-    scans: list[Scan] = []
-    next_day = 0
-    for person in people:
-        lived, days = life(person, args.events_per_worker, rng)
-        scans.extend(lived)
-        next_day = max(next_day, days)
-    seqs: Counter[str] = Counter()
-    history = numbered(scans, people, seqs)
-    events = len(scans)
-    del scans
+    people, history, next_day, seqs = generate(args.workers, args.events_per_worker, rng)
+    events = sum(map(len, history.values()))
     print(f"generated {events:,} events in {time.perf_counter() - started:.1f} s")
 
     ctx = context(geography, clock(next_day, 6, 0))

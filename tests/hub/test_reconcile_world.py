@@ -3,18 +3,21 @@
 A :class:`World` is one worker's permits and the scans edges logged of them, one edge
 per site (``"<site>-1"``) unless told otherwise, with sequence numbers per edge as an
 edge assigns them. Permits are real: issued as signed QR text by the shared test
-issuer, then decoded and verified, exactly as an edge would read them.
+issuer, then decoded and verified, exactly as an edge would read them. At the end,
+Hypothesis strategies for random lives (:data:`CASES`) and the watermarks a hub would
+hold while they arrive (:func:`synced_marks`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from factories import SITES, TODAY, make_issuer, shanghai_instant_ms
+from hypothesis import strategies as st
 
 from hub.reconcile import (
     Alert,
@@ -29,6 +32,7 @@ from hub.reconcile import (
     reconcile_worker,
 )
 from protocol.credential import decode_permit, verify_permit
+from protocol.refs import Revocation, RevocationKind
 from protocol.verdict import Direction, Outcome
 
 GEO = Geography.of(SITES)
@@ -160,3 +164,151 @@ def watermarks(now_ms: int, lagging: Mapping[str, int] | None = None) -> list[Ed
 
 def kinds(alerts: Iterable[Alert]) -> list[str]:
     return sorted(a.kind.value for a in alerts)
+
+
+# Random lives for the property tests ------------------------------------------------
+
+MOVE_LIST = [
+    ("dongxing-port", "in"),
+    ("dongxing-port", "out"),
+    ("beilun-bridge-2", "in"),
+    ("beilun-bridge-2", "out"),
+    ("jiangping-park", "in"),
+    ("jiangping-park", "out"),
+    ("jiangping-park", "check"),
+    ("kec-park", "in"),
+    ("hengjiang", "in"),
+    ("hengjiang", "out"),
+    ("gangkou-park", "check"),
+    ("maoling", "in"),
+]
+MINUTES = st.one_of(st.integers(0, 45), st.integers(46, 2 * 24 * 60))
+ROUTINES = [
+    [
+        ("dongxing-port", "in"),
+        ("jiangping-park", "in"),
+        ("jiangping-park", "out"),
+        ("dongxing-port", "out"),
+    ],
+    [("beilun-bridge-2", "in"), ("jiangping-park", "in")],
+    [("jiangping-park", "check")],
+    [("beilun-bridge-2", "out")],
+]
+"""Ordinary days, which the random moves below break into every kind of case."""
+MOVES = st.one_of(st.sampled_from(ROUTINES), st.sampled_from(MOVE_LIST).map(lambda move: [move]))
+SCAN = st.tuples(
+    MINUTES,
+    st.sampled_from(["allow", "allow", "allow", "allow", "deny", "alert"]),
+    st.sampled_from([True, True, True, True, False]),
+    st.integers(0, 1),  # which permit
+    st.integers(0, 1),  # which edge at the site
+)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[World, int, list[Revocation]]:
+    """A worker with one or two permits, a random life of scans, sometimes a
+    revocation, and the instant of reconciliation."""
+    ends = draw(st.lists(st.integers(-22, 5), min_size=1, max_size=2))
+    records = [
+        record(
+            f"P-{i}",
+            valid_from=TODAY - timedelta(days=30),
+            valid_until=TODAY + timedelta(days=end),
+            single_exit=draw(st.booleans()),
+            zones=draw(st.sampled_from([("dongxing", "dongxing/jiangping"), ("dongxing",)])),
+            park_zone=draw(st.sampled_from(["dongxing/jiangping", None])),
+        )
+        for i, end in enumerate(ends)
+    ]
+    world = World(*records)
+    instant = at(-16, 6)
+    life = draw(st.lists(MOVES, min_size=1, max_size=16))
+    life.append(draw(st.sampled_from([[], ROUTINES[1]])))  # often still in China at the end
+    for moves in life:
+        for site, direction in moves:
+            minutes, verdict, verified, which, edge = draw(SCAN)
+            instant += minutes * 60_000
+            world.scan(
+                site,
+                direction,
+                instant,
+                permit=records[which % len(records)].permit_id,
+                verdict=verdict,
+                verified=verified,
+                edge=f"{site}-{edge + 1}",
+            )
+    now = instant + draw(st.integers(0, 5 * 24 * 60)) * 60_000
+    revoked = draw(st.none() | st.integers(at(-16, 0), now))
+    revocations = (
+        [] if revoked is None else [Revocation(RevocationKind.PERMIT, "P-0", revoked // 1000)]
+    )
+    return world, now, revocations
+
+
+def synced_marks(delivered: set[tuple[str, int]], world: World, now: int) -> list[EdgeWatermark]:
+    """Each edge's watermark as the hub knows it: up to its first event not yet
+    delivered (an edge's events are in sequence and time order), else ``now``."""
+    by_edge: dict[str, list[Observation]] = defaultdict(list)
+    for obs in world.observations:
+        by_edge[obs.edge_id].append(obs)
+    marks = {w.edge_id: w for w in watermarks(now)}
+    for edge, scans in by_edge.items():
+        missing = [o.at_ms for o in scans if o.ref not in delivered]
+        synced = min(missing, default=now)
+        marks[edge] = EdgeWatermark(edge, scans[0].site, synced, now, 0)
+    return list(marks.values())
+
+
+DAYS = [
+    # (hour, minute, site, direction): plans for one day, chosen at random
+    [
+        (7, 0, "dongxing-port", "in"),
+        (8, 0, "jiangping-park", "in"),
+        (18, 0, "dongxing-port", "out"),
+    ],
+    [
+        (7, 0, "beilun-bridge-2", "in"),
+        (9, 0, "kec-park", "in"),
+        (12, 0, "beilun-bridge-2", "out"),
+        (20, 0, "dongxing-port", "in"),
+        (21, 0, "kec-park", "check"),
+        (23, 30, "dongxing-port", "out"),
+    ],
+    [(8, 0, "jiangping-park", "in"), (23, 58, "beilun-bridge-2", "out")],
+    [(0, 1, "dongxing-port", "in"), (9, 0, "hengjiang", "in"), (17, 0, "dongxing-port", "out")],
+    [
+        (7, 0, "dongxing-port", "in"),
+        (7, 5, "gangkou-park", "check"),
+        (19, 0, "dongxing-port", "out"),
+    ],
+    [(10, 0, "jiangping-park", "check")],
+    [],
+]
+
+
+@st.composite
+def days_of_life(draw: st.DrawFn) -> tuple[World, int, list[Observation]]:
+    """Days of crossings with late evenings, midnight crossings and a day's misdeeds
+    on either side of an exit; delivered nearly in order, a few scans late."""
+    permit = record("P-0", valid_from=TODAY - timedelta(days=30), single_exit=draw(st.booleans()))
+    world = World(permit)
+    days = draw(st.lists(st.sampled_from(DAYS), min_size=2, max_size=9))
+    for offset, plan in enumerate(days):
+        for hour, minute, site, direction in plan:
+            edge = f"{site}-{draw(st.integers(1, 2))}"
+            world.scan(site, direction, at(offset - 10, hour, minute), edge=edge)
+    delivery = sorted(world.observations, key=lambda o: o.at_ms)
+    for _ in range(draw(st.integers(0, 3))):
+        if delivery:
+            late = delivery.pop(draw(st.integers(0, len(delivery) - 1)))
+            delivery.insert(draw(st.integers(0, len(delivery))), late)
+    return world, at(len(days) - 9, 12), delivery
+
+
+Case = tuple[World, int, list[Revocation], list[Observation] | None]
+"""A history, the instant, the revocations, and an order of delivery (None: any)."""
+CASES: st.SearchStrategy[Case] = st.one_of(
+    histories().map(lambda h: (h[0], h[1], h[2], None)),
+    days_of_life().map(lambda d: (d[0], d[1], [], d[2])),
+)

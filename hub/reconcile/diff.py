@@ -85,7 +85,7 @@ def retraction_evidence(alert: Alert, timeline: Timeline) -> tuple[EvidenceRef, 
         low = -1 if after is None else after
         found = next((o for o in timeline.entries() if low < o.at_ms <= since), None)
     elif alert.kind is AlertKind.DOUBLE_ENTRY:
-        first = _fact_ms(alert, "first_entry_ms")
+        first = _fact_ms(alert, "previous_entry_ms")
         if first is not None:
             found = next((o for o in timeline.exits() if first < o.at_ms < alert.at_ms), None)
     elif alert.kind is AlertKind.NOT_SEEN_AT_WORK:

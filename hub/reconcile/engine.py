@@ -11,6 +11,14 @@ theirs, and everyone on a periodic tick for the time-based kinds, then stores
     result = reconcile_worker(worker_id, observations, permit_records, ctx)
     diff = diff_alerts(stored_alerts_of_worker, result.alerts, result.timeline)
     edge_diff = diff_alerts(stored_edge_alerts, edge_alerts(ctx, incidents))
+
+The cheaper way for a worker with a long history (see ``hub.reconcile.settle``): keep
+the worker's latest :class:`~hub.reconcile.model.Settled` cut, load only the scans
+from it on, and diff only the stored alerts it covers::
+
+    result = reconcile_worker(worker_id, scans_since_cut, permit_records, ctx, cut)
+    diff = diff_alerts([a for a in stored if cut.covers(a)], result.alerts, result.timeline)
+    cut = settle(result.timeline, permits_by_id, ctx) or cut   # keep it for next time
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ class WorkerReconciliation:
     """Sorted by instant, then id."""
 
 
-def _settled(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+def _unique_in_order(alerts: Iterable[Alert]) -> tuple[Alert, ...]:
     unique: dict[str, Alert] = {}
     for alert in alerts:
         unique.setdefault(alert.alert_id, alert)
@@ -59,7 +67,7 @@ def reconcile_worker(
     if not timeline.genuine and not timeline.stays:
         return WorkerReconciliation(timeline, ())
     alerts = [alert for rule in WORKER_RULES.values() for alert in rule(timeline, book, ctx)]
-    return WorkerReconciliation(timeline, _settled(alerts))
+    return WorkerReconciliation(timeline, _unique_in_order(alerts))
 
 
 def worker_alerts(
@@ -78,4 +86,4 @@ def edge_alerts(
 ) -> tuple[Alert, ...]:
     """The alerts about edges: silent ones and skewed clocks from the context's
     watermarks, and one per integrity incident."""
-    return _settled([*edge_silent(ctx), *clock_skew(ctx), *log_integrity(incidents, ctx)])
+    return _unique_in_order([*edge_silent(ctx), *clock_skew(ctx), *log_integrity(incidents, ctx)])

@@ -144,7 +144,7 @@ def double_entry(
 ) -> list[Alert]:
     """An entry while the worker's last border event is an entry. Provisional until
     every border gate has synced past the second entry (an exit between could be
-    there). Evidence: both entries. Facts: ``first_entry_ms``."""
+    there). Evidence: the previous entry and this one. Facts: ``previous_entry_ms``."""
     alerts = []
     for stay in timeline.stays:
         previous = stay.latest_entry
@@ -158,7 +158,7 @@ def double_entry(
                     at_ms=entry.at_ms,
                     provisional=ctx.border_horizon_ms <= entry.at_ms,
                     evidence=evidence([previous, entry], 2),
-                    facts={"first_entry_ms": previous.at_ms},
+                    facts={"previous_entry_ms": previous.at_ms},
                     permit_id=entry.permit_id,
                     worker_id=timeline.worker_id,
                     site=entry.site,

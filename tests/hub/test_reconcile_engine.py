@@ -3,6 +3,8 @@ final alerts never depend on the order, batching or duplication of the evidence.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -191,3 +193,50 @@ def test_alerts_do_not_depend_on_order_batching_or_duplicates(
     for kind in sorted({a.kind.value for a in at_once}):
         event(kind)
     assert sorted(stored.values(), key=lambda a: (a.at_ms, a.alert_id)) == list(at_once)
+
+
+PURITY_PROBE = """
+import sys, time
+from datetime import date
+import hub.reconcile as r
+from protocol.permit import Permit, Sex, Worker
+from protocol.sites import default_site_map
+from protocol.verdict import Direction, Outcome
+
+def no_clock(*args):
+    raise AssertionError("the engine read the clock")
+
+for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "localtime"):
+    setattr(time, name, no_clock)
+worker = Worker("A", "W-1", date(1990, 1, 1), Sex.FEMALE)
+permit = Permit("P-1", worker, "E-1", ("dongxing",), date(2026, 1, 1), date(2026, 3, 1),
+                date(2026, 3, 1), date(2026, 3, 1), True, 0, bytes(8))
+record = r.PermitRecord(permit, None, date(2027, 1, 1))
+now = 1_780_000_000_000
+scan = r.Observation("e", 1, "maoling", Direction.IN, Outcome.ALERT, (), "P-1", "W-1", "E-1",
+                     True, now - 1, (now - 1) << 16, bytes(16))
+mark = r.EdgeWatermark("e", "maoling", now, 0, 99_000)
+ctx = r.ReconcileContext.build(r.Geography.of(default_site_map()), now, [mark])
+kinds = [a.kind.value for a in r.worker_alerts("W-1", [scan], [record], ctx)]
+kinds += [a.kind.value for a in r.edge_alerts(ctx)]
+heavy = {"asyncio", "aiohttp", "sqlite3", "sqlite_utils", "zeroconf", "socket", "borderpass"}
+print(sorted(kinds), sorted(m for m in sys.modules if m.split(".")[0] in heavy))
+"""
+
+
+def test_the_engine_is_pure() -> None:
+    """In a fresh interpreter whose clock functions raise: the engine computes
+    alerts from the ``now`` it is given, and importing it pulls in no event loop,
+    database, network or service code."""
+    done = subprocess.run(
+        [sys.executable, "-c", PURITY_PROBE], capture_output=True, text=True, check=True
+    )
+    kinds = [
+        "clock_skew",
+        "edge_silent",
+        "inland_attempt",
+        "missing_entry",
+        "out_of_area",
+        "overstay",
+    ]
+    assert done.stdout.strip() == f"{kinds} []"

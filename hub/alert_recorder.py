@@ -1,7 +1,7 @@
 """Write what a reconciliation computed into the alerts store, inside one writer
 transaction: the diff against the standing alerts applied with the lifecycle rules of
 :mod:`hub.alert_lifecycle`, each change in the alert's history, urgent alerts queued
-for the webhook, the workers' watch rows saved and their dirty marks cleared.
+for the webhook, the workers' watch rows saved.
 
 The diff is taken here, in the writer, against the rows as they are at that moment, so
 a person's acknowledge or resolve committed meanwhile is never overwritten.
@@ -24,7 +24,15 @@ from hub.alert_lifecycle import (
     resolves_on_retraction,
 )
 from hub.api.alert_shapes import alert_json
-from hub.reconcile import EDGE_KINDS, Alert, AlertDiff, Retraction, Severity, Timeline
+from hub.reconcile import (
+    EDGE_KINDS,
+    Alert,
+    AlertDiff,
+    Retraction,
+    Settled,
+    Severity,
+    Timeline,
+)
 from hub.reconcile import diff_alerts as engine_diff
 from hub.store import alert_queues as queues
 from hub.store import alerts as store
@@ -46,6 +54,9 @@ class WorkerOutcome:
     newest_employer: str | None
     """The employer of the worker's newest permit."""
     watch: queues.WorkerWatch
+    scope: Settled | None = None
+    """The settled cut this computation started from: only the standing alerts it
+    covers are diffed (the others are final). None: every standing alert."""
 
     def employer_of(self, alert: Alert) -> str | None:
         if alert.permit_id is not None and alert.permit_id in self.employers:
@@ -64,6 +75,8 @@ class Tally:
     reopened: list[str] = field(default_factory=list)
     queued: int = 0
     """Webhook deliveries queued."""
+    failed: list[str] = field(default_factory=list)
+    """Workers whose computation failed (left for the next run)."""
 
     def add(self, other: Tally) -> None:
         self.workers += other.workers
@@ -72,6 +85,7 @@ class Tally:
         self.retracted += other.retracted
         self.reopened += other.reopened
         self.queued += other.queued
+        self.failed += other.failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +95,7 @@ class Recorder:
     webhook: bool
 
     def record_workers(
-        self,
-        tx: Transaction,
-        outcomes: Sequence[WorkerOutcome],
-        marks: Iterable[queues.DirtyMark],
-        now_ms: int,
+        self, tx: Transaction, outcomes: Sequence[WorkerOutcome], now_ms: int
     ) -> Tally:
         ids = [o.worker_id for o in outcomes]
         standing: dict[str, list[Alert]] = {w: [] for w in ids}
@@ -93,11 +103,12 @@ class Recorder:
             standing[record.worker_id or ""].append(record.as_alert())
         tally = Tally(workers=len(outcomes))
         for o in outcomes:
-            diff = engine_diff(standing[o.worker_id], o.alerts, o.timeline)
+            scope = o.scope
+            before = [a for a in standing[o.worker_id] if scope is None or scope.covers(a)]
+            diff = engine_diff(before, o.alerts, o.timeline)
             if not diff.empty:
                 self._apply(tx, diff, o.employer_of, now_ms, tally)
         queues.save_watches(tx, [o.watch for o in outcomes])
-        queues.clear_dirty(tx, marks)
         return tally
 
     def record_edges(self, tx: Transaction, computed: Iterable[Alert], now_ms: int) -> Tally:

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -34,8 +35,10 @@ from hub.reconcile import (
     PermitRecord,
     ReconcileContext,
     ReconcileSettings,
+    Settled,
     edge_alerts,
     reconcile_worker,
+    settle,
 )
 from hub.store import alert_queues as queues
 from hub.store import evidence
@@ -60,8 +63,19 @@ class _Batch:
     now: int
     """The instant the batch was computed at."""
     outcomes: list[WorkerOutcome]
-    marks: list[queues.DirtyMark]
     failed: list[str]
+
+
+NO_SCAN = sys.maxsize
+"""The earliest new scan of a worker recomputed for time's sake: none."""
+
+
+def _usable_cut(worker: queues.DirtyWorker, watch: queues.WorkerWatch | None) -> Settled | None:
+    """The worker's settled cut, unless something new lies before it (a late scan, a
+    registry change): then None, a recomputation from the first scan."""
+    if watch is None or watch.settled is None:
+        return None
+    return watch.settled if worker.earliest_ms >= watch.settled.cut_ms else None
 
 
 class Reconciler:
@@ -118,27 +132,18 @@ class Reconciler:
     # -- runs ----------------------------------------------------------------------------
 
     async def drain(self) -> Tally:
-        """Recompute every dirty worker."""
+        """Recompute every worker the dirty log names."""
         async with self._lock:
-            tally, skipped = Tally(), set[str]()
-            while True:
-                batch = await self._read_dirty(skipped)
-                if not batch.outcomes and not batch.failed:
-                    return tally
-                skipped.update(batch.failed)
-                tally.add(await self._write(batch))
-
-    async def _read_dirty(self, skipped: set[str]) -> _Batch:
-        now = self.clock.now_ms()
-        return await self.db.read(lambda c: self._dirty_batch(c, now, skipped))
+            return await self._drain()
 
     async def tick(self) -> Tally:
-        """The time-based pass: due workers, provisional ones when a watermark moved,
-        and the edges' alerts."""
+        """The time-based pass, after a drain: due workers, provisional ones when a
+        watermark moved, and the edges' alerts."""
         async with self._lock:
+            tally = await self._drain()
             now = self.clock.now_ms()
             workers, horizons = await self.db.read(lambda c: self._tick_workers(c, now))
-            tally = await self._recompute(workers, now)
+            tally.add(await self._recompute([queues.DirtyWorker(w, NO_SCAN) for w in workers]))
             computed = await self.db.read(lambda c: self._edge_alerts(c, now))
             tally.add(await self.db.write(lambda tx: self.recorder.record_edges(tx, computed, now)))
             self._horizons_seen = horizons
@@ -146,27 +151,48 @@ class Reconciler:
             return tally
 
     async def reconcile(self, worker_ids: Sequence[str]) -> Tally:
-        """Recompute these workers now, dirty or not."""
+        """Recompute these workers now, from their first scan."""
         async with self._lock:
-            return await self._recompute(worker_ids, self.clock.now_ms())
+            full = [queues.DirtyWorker(w, queues.REGISTRY_CHANGE) for w in worker_ids]
+            return await self._recompute(full)
 
-    async def _recompute(self, worker_ids: Sequence[str], now: int) -> Tally:
+    async def _drain(self) -> Tally:
+        tally = Tally()
+        while True:
+            end, dirty = await self.db.read(self._read_dirty)
+            if not end:
+                return tally
+            done = await self._recompute(dirty)
+            tally.add(done)
+            await self._clear(end, done.failed)
+            if done.failed:  # named again: retried at the next wake-up or tick
+                return tally
+
+    async def _clear(self, end: int, failed: list[str]) -> None:
+        await self.db.write(lambda tx: queues.clear_dirty(tx, end, failed))
+
+    @staticmethod
+    def _read_dirty(conn: sqlite3.Connection) -> tuple[int, list[queues.DirtyWorker]]:
+        with evidence.snapshot(conn):
+            end = queues.dirty_log_end(conn)
+            return end, queues.dirty_workers(conn, end)
+
+    async def _recompute(self, workers: Sequence[queues.DirtyWorker]) -> Tally:
         tally = Tally()
         size = self.settings.batch_workers
-        for start in range(0, len(worker_ids), size):
-            chunk = list(worker_ids[start : start + size])
-            tally.add(await self._write(await self._read_batch(chunk, now)))
+        for start in range(0, len(workers), size):
+            tally.add(await self._recompute_batch(list(workers[start : start + size])))
         return tally
 
-    async def _read_batch(self, worker_ids: list[str], now: int) -> _Batch:
-        return await self.db.read(lambda c: self._batch(c, worker_ids, [], now))
-
-    async def _write(self, batch: _Batch) -> Tally:
-        tally = await self.db.write(
-            lambda tx: self.recorder.record_workers(tx, batch.outcomes, batch.marks, batch.now)
+    async def _recompute_batch(self, workers: list[queues.DirtyWorker]) -> Tally:
+        now = self.clock.now_ms()
+        batch = await self.db.read(lambda c: self._batch(c, workers, now))
+        written = await self.db.write(
+            lambda tx: self.recorder.record_workers(tx, batch.outcomes, batch.now)
         )
-        self._notify(tally)
-        return tally
+        written.failed = batch.failed
+        self._notify(written)
+        return written
 
     def _notify(self, tally: Tally) -> None:
         if tally.queued and self._on_queued is not None:
@@ -180,30 +206,34 @@ class Reconciler:
 
     # -- on a reader thread: read one snapshot, compute ----------------------------------
 
-    def _dirty_batch(self, conn: sqlite3.Connection, now: int, skipped: set[str]) -> _Batch:
-        with evidence.snapshot(conn):
-            limit = self.settings.batch_workers + len(skipped)
-            marks = [m for m in queues.dirty_workers(conn, limit) if m[0] not in skipped]
-            marks = marks[: self.settings.batch_workers]
-            return self._batch(conn, [w for w, _ in marks], marks, now)
-
     def _batch(
-        self, conn: sqlite3.Connection, ids: list[str], marks: list[queues.DirtyMark], now: int
+        self, conn: sqlite3.Connection, workers: list[queues.DirtyWorker], now: int
     ) -> _Batch:
+        """Each worker from their settled cut when they have one and nothing new came
+        before it, else from their first scan."""
+        ids = [w.worker_id for w in workers]
         with evidence.snapshot(conn):
             ctx = self._context(conn, now)
-            observations = evidence.observations_of(conn, ids)
+            watches = queues.watches_of(conn, ids)
+            cuts = {w.worker_id: _usable_cut(w, watches.get(w.worker_id)) for w in workers}
+            observations = evidence.observations_of(conn, [w for w in ids if not cuts[w]])
+            by_cut: dict[int, list[str]] = {}
+            for worker_id, cut in cuts.items():
+                if cut is not None:
+                    by_cut.setdefault(cut.cut_ms, []).append(worker_id)
+            for cut_ms, some in by_cut.items():
+                observations.update(evidence.observations_of(conn, some, since_ms=cut_ms))
             permits = evidence.permit_records_of(conn, ids)
         outcomes, failed = [], []
         for worker_id in ids:
             try:
-                outcomes.append(self._outcome(worker_id, observations[worker_id],
-                                              permits[worker_id], ctx))  # fmt: skip
+                outcomes.append(self._outcome(
+                    worker_id, observations[worker_id], permits[worker_id], ctx, cuts[worker_id]
+                ))  # fmt: skip
             except Exception:
                 log.exception("cannot reconcile worker %s; left for the next run", worker_id)
                 failed.append(worker_id)
-        kept = [m for m in marks if m[0] not in failed]
-        return _Batch(now, outcomes, kept, failed)
+        return _Batch(now, outcomes, failed)
 
     def _context(self, conn: sqlite3.Connection, now: int) -> ReconcileContext:
         return ReconcileContext.build(
@@ -217,12 +247,14 @@ class Reconciler:
         observations: list[Observation],
         permits: list[PermitRecord],
         ctx: ReconcileContext,
+        cut: Settled | None,
     ) -> WorkerOutcome:
-        result = reconcile_worker(worker_id, observations, permits, ctx)
+        result = reconcile_worker(worker_id, observations, permits, ctx, cut)
         timeline = result.timeline
+        book = {r.permit_id: r for r in permits}
         watch = queues.WorkerWatch(
             worker_id, timeline.in_china, timeline.in_china_since_ms,
-            next_due_ms(timeline, ctx), ctx.now_ms,
+            next_due_ms(timeline, ctx), ctx.now_ms, settle(timeline, book, ctx) or cut,
         )  # fmt: skip
         newest = max(permits, key=lambda r: (r.permit.issued_at, r.permit_id), default=None)
         return WorkerOutcome(
@@ -232,6 +264,7 @@ class Reconciler:
             employers={r.permit_id: r.employer_id for r in permits},
             newest_employer=newest.employer_id if newest else None,
             watch=watch,
+            scope=cut,
         )
 
     def _tick_workers(

@@ -1,41 +1,72 @@
 """The reconciler's and the webhook's work tables (made by :mod:`hub.store.alerts`'s
 migrations).
 
-* ``dirty_workers``: a worker whose evidence changed and who is not reconciled since.
-  A trigger on ``events`` marks them in the very transaction that stores the scan, so
-  a crash between a push and its reconciliation loses nothing: the next run finds the
-  mark. The mark counts insertions; clearing one only succeeds if no scan arrived
-  since it was read.
-* ``worker_watch``: what the last reconciliation of a worker said about time: in
-  China or not, and ``due_ms``, the next instant at which time alone could change the
-  worker's alerts (the periodic tick recomputes the workers that are due).
+* ``dirty_log``: one row per scan stored, permit issued or revocation made or lifted,
+  naming the worker whose alerts may have changed, appended by triggers in the very
+  transaction that made the change, so a crash between a push and its reconciliation
+  loses nothing. ``at_ms`` is the scan's instant (-1 for a registry change): earlier
+  than the worker's settled cut, it asks for a recomputation from the first scan. The
+  reconciler reads the log up to a ``seq``, recomputes those workers, then clears the
+  log up to that ``seq``: rows appended meanwhile stay.
+* ``worker_watch``: what the last reconciliation of a worker left: in China or not,
+  ``due_ms`` (the next instant at which time alone could change the worker's alerts:
+  the periodic tick recomputes the workers that are due), and the settled cut
+  (``hub.reconcile.settle``) to recompute from next time.
 * ``alert_outbox``: urgent alerts waiting to be posted to the webhook.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
 
 from borderpass.sqlite import Transaction
+from hub.reconcile import Observation, Settled
+from hub.reconcile.model import CarriedStay
+from protocol.verdict import Direction, Outcome
 
-DirtyMark = tuple[str, int]
-"""A worker id and the mark read with it."""
+REGISTRY_CHANGE = -1
+"""The ``at_ms`` of a dirty-log row made by a registry change: before every cut."""
 
 
-def dirty_workers(conn: sqlite3.Connection, limit: int) -> list[DirtyMark]:
-    rows = conn.execute("SELECT worker_id, mark FROM dirty_workers LIMIT ?", (limit,))
-    return [(str(w), int(m)) for w, m in rows]
+@dataclass(frozen=True, slots=True)
+class DirtyWorker:
+    worker_id: str
+    earliest_ms: int
+    """The earliest instant among the worker's rows (-1: a registry change)."""
+
+
+def dirty_log_end(conn: sqlite3.Connection) -> int:
+    """The ``seq`` of the log's last row (0: empty)."""
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM dirty_log").fetchone()[0])
+
+
+def dirty_workers(conn: sqlite3.Connection, through_seq: int) -> list[DirtyWorker]:
+    """The workers the log names up to ``through_seq``, by worker id."""
+    rows = conn.execute(
+        "SELECT worker_id, MIN(at_ms) FROM dirty_log WHERE seq <= ? GROUP BY worker_id "
+        "ORDER BY worker_id",
+        (through_seq,),
+    )
+    return [DirtyWorker(str(w), int(at)) for w, at in rows]
 
 
 def count_dirty(conn: sqlite3.Connection) -> int:
-    return int(conn.execute("SELECT COUNT(*) FROM dirty_workers").fetchone()[0])
+    """How many workers the log names."""
+    return int(conn.execute("SELECT COUNT(DISTINCT worker_id) FROM dirty_log").fetchone()[0])
 
 
-def clear_dirty(tx: Transaction, marks: Iterable[DirtyMark]) -> None:
-    """Forget the marks that did not change since they were read."""
-    tx.conn.executemany("DELETE FROM dirty_workers WHERE worker_id = ? AND mark = ?", marks)
+def clear_dirty(tx: Transaction, through_seq: int, again: Iterable[str] = ()) -> None:
+    """Forget the log up to ``through_seq``; name the workers ``again`` anew (their
+    recomputation failed: next time, from their first scan)."""
+    tx.conn.execute("DELETE FROM dirty_log WHERE seq <= ?", (through_seq,))
+    tx.conn.executemany(
+        "INSERT INTO dirty_log (worker_id, at_ms) VALUES (?, ?)",
+        [(w, REGISTRY_CHANGE) for w in again],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,27 +78,47 @@ class WorkerWatch:
     due_ms: int | None
     """When time alone can next change the worker's alerts (None: it cannot)."""
     reconciled_at_ms: int
+    settled: Settled | None = None
+    """Where to recompute from next time (None: the first scan)."""
+
+
+_WATCH = "worker_id, in_china, since_ms, due_ms, reconciled_at_ms, settled"
 
 
 def save_watches(tx: Transaction, watches: Iterable[WorkerWatch]) -> None:
     tx.conn.executemany(
-        "INSERT INTO worker_watch VALUES (?, ?, ?, ?, ?) ON CONFLICT (worker_id) DO UPDATE "
+        "INSERT INTO worker_watch (worker_id, in_china, since_ms, due_ms, reconciled_at_ms, "
+        "cut_ms, settled) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (worker_id) DO UPDATE "
         "SET in_china = excluded.in_china, since_ms = excluded.since_ms, "
-        "due_ms = excluded.due_ms, reconciled_at_ms = excluded.reconciled_at_ms",
-        [(w.worker_id, int(w.in_china), w.since_ms, w.due_ms, w.reconciled_at_ms)
+        "due_ms = excluded.due_ms, reconciled_at_ms = excluded.reconciled_at_ms, "
+        "cut_ms = excluded.cut_ms, settled = excluded.settled",
+        [(w.worker_id, int(w.in_china), w.since_ms, w.due_ms, w.reconciled_at_ms,
+          w.settled.cut_ms if w.settled else None, settled_json(w.settled))
          for w in watches],
     )  # fmt: skip
 
 
+def _watch(row: Sequence[Any]) -> WorkerWatch:
+    worker_id, in_china, since, due, at, settled = row
+    return WorkerWatch(worker_id, bool(in_china), since, due, at, settled_from_json(settled))
+
+
 def get_watch(conn: sqlite3.Connection, worker_id: str) -> WorkerWatch | None:
-    row = conn.execute(
-        "SELECT worker_id, in_china, since_ms, due_ms, reconciled_at_ms FROM worker_watch "
-        "WHERE worker_id = ?",
-        (worker_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return WorkerWatch(row[0], bool(row[1]), row[2], row[3], row[4])
+    row = conn.execute(f"SELECT {_WATCH} FROM worker_watch WHERE worker_id = ?", (worker_id,))
+    found = row.fetchone()
+    return _watch(found) if found else None
+
+
+def watches_of(conn: sqlite3.Connection, worker_ids: Sequence[str]) -> dict[str, WorkerWatch]:
+    found: dict[str, WorkerWatch] = {}
+    for start in range(0, len(worker_ids), 500):
+        chunk = tuple(worker_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT {_WATCH} FROM worker_watch WHERE worker_id IN ({marks})", chunk
+        )
+        found.update((row[0], _watch(row)) for row in rows)
+    return found
 
 
 def due_workers(conn: sqlite3.Connection, now_ms: int) -> list[str]:
@@ -93,10 +144,64 @@ def provisional_workers(conn: sqlite3.Connection) -> list[str]:
 def workers_in_china(conn: sqlite3.Connection) -> list[WorkerWatch]:
     """The workers the last reconciliation found in China, by the start of their stay."""
     rows = conn.execute(
-        "SELECT worker_id, in_china, since_ms, due_ms, reconciled_at_ms FROM worker_watch "
-        "WHERE in_china = 1 ORDER BY since_ms, worker_id"
+        f"SELECT {_WATCH} FROM worker_watch WHERE in_china = 1 ORDER BY since_ms, worker_id"
     )
-    return [WorkerWatch(w, bool(c), s, d, r) for w, c, s, d, r in rows]
+    return [_watch(r) for r in rows]
+
+
+# -- a settled past, as JSON -------------------------------------------------------------
+# Observations as {"obs": {field: value}} (the QR digest in hex); the dataclasses
+# around them as {"type": name, "fields": {...}}. A stored value that no longer decodes
+# (the engine's values changed) is treated as no cut: a recomputation from the first
+# scan, which then settles again.
+
+_DATACLASSES: dict[str, type[Any]] = {"Settled": Settled, "CarriedStay": CarriedStay}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Observation):
+        found = {f.name: getattr(value, f.name) for f in fields(value)}
+        found["qr_digest"] = value.qr_digest.hex()
+        return {"obs": found}
+    if is_dataclass(value) and not isinstance(value, type):
+        encoded = {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+        return {"type": type(value).__name__, "fields": encoded}
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _observation(found: dict[str, Any]) -> Observation:
+    return Observation(**{
+        **found, "direction": Direction(found["direction"]),
+        "verdict": Outcome(found["verdict"]), "reasons": tuple(found["reasons"]),
+        "qr_digest": bytes.fromhex(found["qr_digest"]),
+    })  # fmt: skip
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and "obs" in value:
+        return _observation(value["obs"])
+    if isinstance(value, dict):
+        kind = _DATACLASSES[value["type"]]
+        return kind(**{k: _decode(v) for k, v in value["fields"].items()})
+    if isinstance(value, list):
+        return tuple(_decode(v) for v in value)
+    return value
+
+
+def settled_json(settled: Settled | None) -> str | None:
+    return None if settled is None else json.dumps(_encode(settled))
+
+
+def settled_from_json(text: str | None) -> Settled | None:
+    if not text:
+        return None
+    try:
+        found = _decode(json.loads(text))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return found if isinstance(found, Settled) else None
 
 
 # -- the webhook's outbox ----------------------------------------------------------------

@@ -8,9 +8,9 @@ acknowledged or resolved it, the note). ``retracted`` marks an alert the evidenc
 longer supports, with the scans that retracted it. ``alert_history`` has one entry per
 change: raised, updated, confirmed, retracted, reopened, acknowledged, resolved.
 
-The same migration set makes the reconciler's work tables (``dirty_workers`` filled by
-a trigger on ``events``, ``worker_watch``, the webhook's ``alert_outbox``); their
-queries are in :mod:`hub.store.alert_queues`.
+The same migration set makes the reconciler's work tables (``dirty_log`` filled by
+triggers on ``events``, ``permits`` and ``revocations``, ``worker_watch``, the
+webhook's ``alert_outbox``); their queries are in :mod:`hub.store.alert_queues`.
 """
 
 from __future__ import annotations
@@ -106,6 +106,50 @@ def create_alert_tables(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX alert_outbox_pending ON alert_outbox(delivery_id)
             WHERE delivered_at_ms IS NULL;
+        """
+    )
+
+
+_MARK_WORKERS_OF_REVOCATION = """
+    INSERT INTO dirty_log (worker_id, at_ms)
+    SELECT DISTINCT border_pass_no, -1 FROM permits
+    WHERE (NEW.kind = 'permit' AND permit_id = NEW.subject)
+       OR (NEW.kind = 'worker' AND border_pass_no = NEW.subject)
+       OR (NEW.kind = 'employer' AND employer_id = NEW.subject);
+"""
+
+
+@MIGRATIONS()
+def log_dirty_workers_and_keep_settled_cuts(db: sqlite_utils.Database) -> None:
+    """A dirty worker is a row appended per scan (cheaper to write than a counter
+    updated per scan), with the scan's instant: one before the worker's settled cut
+    (``worker_watch.cut_ms``) asks for a recomputation from the first scan, as do a
+    new permit (``at_ms`` -1) and a revocation or its lifting."""
+    db.executescript(
+        f"""
+        DROP TRIGGER events_mark_dirty;
+        CREATE TABLE dirty_log (
+            seq INTEGER PRIMARY KEY,
+            worker_id TEXT NOT NULL,
+            at_ms INTEGER NOT NULL
+        );
+        INSERT INTO dirty_log (worker_id, at_ms) SELECT worker_id, -1 FROM dirty_workers;
+        DROP TABLE dirty_workers;
+        CREATE TRIGGER events_mark_dirty AFTER INSERT ON events
+        WHEN NEW.worker_id IS NOT NULL
+        BEGIN
+            INSERT INTO dirty_log (worker_id, at_ms) VALUES (NEW.worker_id, NEW.at_ms);
+        END;
+        CREATE TRIGGER permits_mark_dirty AFTER INSERT ON permits
+        BEGIN
+            INSERT INTO dirty_log (worker_id, at_ms) VALUES (NEW.border_pass_no, -1);
+        END;
+        CREATE TRIGGER revocations_mark_dirty AFTER INSERT ON revocations
+        BEGIN {_MARK_WORKERS_OF_REVOCATION} END;
+        CREATE TRIGGER reinstatements_mark_dirty AFTER UPDATE OF reinstated_at_s ON revocations
+        BEGIN {_MARK_WORKERS_OF_REVOCATION} END;
+        ALTER TABLE worker_watch ADD COLUMN cut_ms INTEGER;
+        ALTER TABLE worker_watch ADD COLUMN settled TEXT;
         """
     )
 

@@ -64,13 +64,17 @@ def _observation(row: Sequence[Any]) -> Observation:
 
 
 def observations_of(
-    conn: sqlite3.Connection, worker_ids: Sequence[str]
+    conn: sqlite3.Connection, worker_ids: Sequence[str], since_ms: int | None = None
 ) -> dict[str, list[Observation]]:
-    """Every scan that names one of these workers (verified or not), per worker."""
+    """Every scan that names one of these workers (verified or not), per worker; with
+    ``since_ms``, only those from that instant on."""
     found: dict[str, list[Observation]] = {w: [] for w in worker_ids}
+    since = "" if since_ms is None else "AND at_ms >= ?"
+    extra = () if since_ms is None else (since_ms,)
     for marks, chunk in _chunks(worker_ids):
         rows = conn.execute(
-            f"SELECT {_OBSERVATION} FROM events WHERE worker_id IN ({marks})", chunk
+            f"SELECT {_OBSERVATION} FROM events WHERE worker_id IN ({marks}) {since}",
+            (*chunk, *extra),
         )
         for row in rows:
             found[row[7]].append(_observation(row))

@@ -189,3 +189,65 @@ async def test_any_push_order_ends_in_the_alerts_of_one_computation(
     assert found == await engine_alerts(world, cards)
     kinds = {entry[0].split("-")[0] for entry in found}
     assert {"overstay", "inland_attempt", "double_entry", "missing_entry"} <= kinds
+
+
+async def watch_of(world: World, worker_id: str) -> alert_queues.WorkerWatch | None:
+    return await world.reconciler.db.read(lambda c: alert_queues.get_watch(c, worker_id))
+
+
+async def test_a_scan_before_the_settled_cut_recomputes_from_the_first_scan(
+    hub: Hub, aiohttp_client: Any
+) -> None:
+    world = await make_world(hub, aiohttp_client)
+    for site in ("dongxing-port", "beilun-bridge-2", "jiangping-park"):
+        await world.edge(site)
+    card = await world.issue()
+    for day in range(3, 7):
+        on = date(2026, 11, day)
+        await world.scan_and_push("dongxing-port", card, "in", at_ms=day_ms(on, 7))
+        await world.scan_and_push("jiangping-park", card, "in", at_ms=day_ms(on, 8))
+        await world.scan_and_push("dongxing-port", card, "out", at_ms=day_ms(on, 19))
+    world.clock.set(day_ms(date(2026, 11, 7), 6))
+    for edge in world.edges.values():
+        await edge.heartbeat()  # every edge's log is known up to now
+    await world.scan_and_push("dongxing-port", card, "in", at_ms=day_ms(date(2026, 11, 7), 7))
+    await world.settle()
+    watch = await watch_of(world, card.worker_id)
+    assert watch is not None and watch.settled is not None
+    assert watch.settled.cut_ms == day_ms(date(2026, 11, 7))
+    assert await world.kinds(kind="double_entry") == set()
+
+    bridge = world.edges["beilun-bridge-2"]  # a scan from deep in the settled past
+    late = bridge.scan(card, "in", at_ms=day_ms(date(2026, 11, 4), 13))
+    await bridge.push()
+    await world.settle()
+    double = await world.only("double_entry")
+    assert ["beilun-bridge-2-1", late] in double["evidence"]
+    assert await final_alerts(world) == await engine_alerts(world, [card])
+
+
+async def test_a_revocation_and_its_lifting_recompute_the_workers(
+    hub: Hub, aiohttp_client: Any
+) -> None:
+    world = await make_world(hub, aiohttp_client)
+    card = await world.issue()
+    await world.scan_and_push("dongxing-port", card, "in", at_ms=T0 + HOUR_MS)
+    world.clock.set(T0 + 2 * HOUR_MS)
+    revoked = await world.client.post(
+        f"/api/workers/{card.worker_id}/revoke", json={"reason": "expelled"},
+        headers=world.headers("issuer"),
+    )  # fmt: skip
+    assert revoked.status == 201, await revoked.text()
+    await world.scan_and_push("jiangping-park", card, "in", at_ms=T0 + 3 * HOUR_MS)
+    await world.settle()
+    alert = await world.only("revoked_but_used")
+
+    lifted = await world.client.post(
+        f"/api/revocations/{(await revoked.json())['revocation_id']}/reinstate",
+        json={"reason": "the wrong worker was expelled"}, headers=world.headers("admin"),
+    )  # fmt: skip
+    assert lifted.status == 200, await lifted.text()
+    await world.settle()  # no scan arrived: the lifting itself marked the worker
+    after = await world.alert(alert["id"])
+    assert (after["retracted"], after["status"]) == (True, "resolved")
+    assert after["note"] == "no longer raised on recomputation"

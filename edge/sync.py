@@ -112,9 +112,12 @@ class SyncClient:
 
     async def sync_now(self, timeout_s: float = 60.0) -> dict[str, Any]:
         """Run one push round and one pull round now; report how they ended."""
-        push, pull = await asyncio.wait_for(
-            asyncio.gather(self._one_round(self.push), self._one_round(self.pull)), timeout_s
-        )
+        rounds = asyncio.gather(self._one_round(self.push), self._one_round(self.pull))
+        try:
+            push, pull = await asyncio.wait_for(rounds, timeout_s)
+        except TimeoutError:
+            late = {"state": "timeout", "failures": None, "last_error": "no answer in time"}
+            return {"push": late, "pull": late}
         return {"push": push, "pull": pull}
 
     def _describe(self, loop: LoopState) -> dict[str, Any]:

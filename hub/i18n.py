@@ -126,7 +126,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dashboard.edges": ("边缘节点状态", "Edge health"),
     "dashboard.map": ("站点示意图", "Map of the sites"),
     "dashboard.south": ("↓ 越南", "↓ Vietnam"),
-    "dashboard.in_china": ("本单位在境内人员：{n} 人", "Your workers in China: {n}"),
     "severity.urgent": ("紧急", "urgent"),
     "severity.high": ("高", "high"),
     "severity.medium": ("中", "medium"),

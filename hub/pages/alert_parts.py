@@ -76,13 +76,28 @@ def alert_table(
     return table([t(h) for h in ALERT_HEADERS], rows)
 
 
+def scan_anchor(scan: Scan) -> str:
+    """The id of the scan's row on its worker's timeline."""
+    return f"scan-{scan.edge_id}-{scan.seq}"
+
+
 def scan_cells(
-    request: web.Request, scan: Scan, alerts: Iterable[AlertRecord] = ()
+    request: web.Request,
+    scan: Scan,
+    alerts: Iterable[AlertRecord] = (),
+    timeline_of: str | None = None,
 ) -> list[object]:
-    """One scan as table cells, in the order of :data:`SCAN_HEADERS`."""
+    """One scan as table cells, in the order of :data:`SCAN_HEADERS`; the instant links
+    to the scan on the timeline of the worker ``timeline_of`` when given, and is that
+    row's anchor otherwise."""
     t, lang = context.translator(request), context.lang(request)
+    at = words.instant(scan.at_ms // 1000)
+    if timeline_of is not None:
+        when = tag("a", at, href=f"/workers/{timeline_of}/timeline#{scan_anchor(scan)}")
+    else:
+        when = tag("span", at, id=scan_anchor(scan))
     return [
-        words.instant(scan.at_ms // 1000),
+        when,
         site_name(context.sites(request), scan.site, lang),
         t(f"direction.{scan.direction}"),
         tag("span", t(f"verdict.{scan.verdict}"), class_=f"verdict {scan.verdict}"),
@@ -105,10 +120,14 @@ def scan_table(
     request: web.Request,
     scans: Sequence[Scan],
     caused: Mapping[EvidenceRef, list[AlertRecord]] | None = None,
+    timeline_of: str | None = None,
 ) -> Markup:
+    """The scans as a table: on a timeline (each with the alerts it ``caused``), or
+    elsewhere linking each to the timeline of the worker ``timeline_of``."""
     t = context.translator(request)
     if not scans:
         return tag("p", t("timeline.none"))
     found = caused or {}
-    rows = [scan_cells(request, s, found.get((s.edge_id, s.seq), [])) for s in scans]
+    rows = [scan_cells(request, s, found.get((s.edge_id, s.seq), []), timeline_of)
+            for s in scans]  # fmt: skip
     return table([t(h) for h in SCAN_HEADERS], rows)

@@ -177,10 +177,11 @@ async def show(request: web.Request) -> web.Response:
     parts = [
         _facts(request, view),
         heading(t("alert.evidence")),
-        scan_table(request, view.evidence),
+        scan_table(request, view.evidence, timeline_of=a.worker_id),
     ]
     if a.retracted:
-        parts += [heading(t("alert.retracted_by")), scan_table(request, view.retracted_by)]
+        retracting = scan_table(request, view.retracted_by, timeline_of=a.worker_id)
+        parts += [heading(t("alert.retracted_by")), retracting]
     parts += [heading(t("alert.history")), _history(request, view.history),
               _actions(request, a)]  # fmt: skip
     return page(request, t("alert.title", alert_id=a.alert_id), join(parts))

@@ -71,6 +71,24 @@ async def test_a_provisional_alert_is_shown_as_such_until_confirmed(
     assert "<td>reconciler</td><td>证实</td>" in html  # the history records it
 
 
+async def test_a_retracted_alert_names_the_scan_that_retracted_it(
+    world: World, story: Story
+) -> None:
+    world.clock.set(start_of_day_ms(TODAY + timedelta(days=4)) + 10 * 3_600_000)
+    await world.tick()
+    (overstay,) = await world.alerts(kind="overstay")
+    port = world.edges["dongxing-port"]  # its late log: the worker left on the 3rd
+    port.scan(story.xss, "out", at_ms=start_of_day_ms(TODAY + timedelta(days=1)) + 9 * 3_600_000)
+    await port.push()
+    await world.tick()
+    await login(world, "police")
+    _, html = await get_page(world, f"/alerts/{overstay['id']}")
+    assert "已被后续证据撤回" in html and "撤回依据（扫描记录）" in html
+    retracting = html[html.index("撤回依据") : html.index("处理记录")]
+    assert "2026-11-03 09:00" in retracting and "<td>出</td>" in retracting
+    assert "<td>reconciler</td><td>撤回</td>" in html
+
+
 async def test_an_alert_page_shows_its_evidence_and_history(world: World, story: Story) -> None:
     (inland,) = await world.alerts(kind="inland_attempt")
     await login(world, "police")
@@ -80,6 +98,7 @@ async def test_an_alert_page_shows_its_evidence_and_history(world: World, story:
                  "Nguyễn Thị Lan 阮氏兰 (VN-BP-0001)", "江平制衣有限公司 (E-JP-01)",
                  f'href="/workers/{story.lan.worker_id}/timeline"', "拒绝并报警",
                  "不允许前往内地", "hengjiang-1 / 1", "处理记录", "reconciler", "发出",
+                 f'href="/workers/{story.lan.worker_id}/timeline#scan-hengjiang-1-1"',
                  "fangchenggang"):  # fmt: skip
         assert text in html, text
     assert 'action="/alerts/' + inland["id"] + '/acknowledge"' in html

@@ -36,6 +36,7 @@ async def test_every_scan_in_words_with_the_alert_it_raised(world: World) -> Non
                  f'href="/alerts/{inland["id"]}"'):  # fmt: skip
         assert text in inland_row, text
     assert f'href="/alerts/{inland["id"]}"' not in entry + park
+    assert 'id="scan-hengjiang-1-1"' in inland_row  # where the alert page links to
     assert "该人员的警报" in html and "已证实" in html  # the worker's alerts, confirmed
     english = await world.client.get(f"/lang/en?next=/workers/{story.lan.worker_id}/timeline")
     text = await english.text()

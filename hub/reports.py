@@ -201,14 +201,6 @@ def exits_due(
     return sorted(rows, key=lambda r: (r.employer_id, r.days, r.permit.worker_id))
 
 
-def by_employer(rows: Sequence[InChina]) -> list[tuple[str, str, list[InChina]]]:
-    """Rows grouped per employer: (employer id, name, its rows), in employer id order."""
-    groups: dict[str, list[InChina]] = defaultdict(list)
-    for row in rows:
-        groups[row.employer_id].append(row)
-    return [(eid, found[0].permit.employer_name, found) for eid, found in sorted(groups.items())]
-
-
 @dataclass(frozen=True, slots=True)
 class _Company:
     """One company's records for the evaluation, gathered in one pass."""

@@ -12,7 +12,6 @@ from hub.reports import (
     EmployerName,
     PermitFacts,
     annual_evaluation,
-    by_employer,
     exits_due,
     expelled,
     governing_permits,
@@ -93,10 +92,6 @@ def test_exits_due_this_week_per_employer() -> None:
     due = exits_due(permits, marks, TODAY)
     assert [(r.employer_id, r.permit.worker_id, r.days) for r in due] == [
         (CL, "W4", 2), (JP, "W1", 0), (JP, "W2", 6),
-    ]  # fmt: skip
-    groups = by_employer(due)
-    assert [(eid, name, len(rows)) for eid, name, rows in groups] == [
-        (CL, f"Company {CL}", 1), (JP, f"Company {JP}", 2),
     ]  # fmt: skip
     assert [r.permit.worker_id for r in exits_due(permits, marks, TODAY, days=1)] == ["W1"]
 

@@ -3,8 +3,9 @@
 Browsing returns candidates (address, port, advertised key). A candidate whose
 advertised key is not the pinned one is skipped; one that matches must then answer a
 time request signed by the pinned key for a fresh nonce (:meth:`HubLink.time`), since
-anyone can advertise any key. Before enrolment nothing is pinned: the first candidate is
-used, and the enrolment reply's MAC (keyed with the one-time token) authenticates it.
+anyone can advertise any key. Before enrolment nothing is pinned: every candidate is
+tried in turn, and the enrolment reply's MAC (keyed with the one-time token) tells the
+hub that issued the token from any other.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .hublink import AiohttpTransport, HubLink, LinkDown, Refused
 
 SERVICE_TYPE = "_borderpass-hub._tcp.local."
 log = logging.getLogger("borderpass.edge.discovery")
+SETTLE_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +47,16 @@ async def browse(interfaces: Sequence[str], timeout_s: float) -> list[Candidate]
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     try:
-        while not found and loop.time() < deadline:
+        while loop.time() < deadline:
             try:
                 name = await asyncio.wait_for(names.get(), deadline - loop.time())
             except TimeoutError:
                 break
             candidate = await _resolve(zc, name)
-            if candidate is not None:
+            if candidate is not None and candidate not in found:
                 found.append(candidate)
+                # others (an impostor among them) answer within moments: gather them too
+                deadline = min(deadline, loop.time() + SETTLE_S)
     finally:
         await browser.async_cancel()
         await zc.async_close()
@@ -75,11 +79,9 @@ async def _resolve(zc: AsyncZeroconf, name: str) -> Candidate | None:
     return Candidate(f"http://{addresses[0]}:{info.port}{path}", key or None)
 
 
-async def find_hub(pinned: bytes | None, interfaces: Sequence[str], timeout_s: float) -> str | None:
-    """The URL of a hub that proves the pinned key (or, unpinned, the first found)."""
+async def find_hub(pinned: bytes, interfaces: Sequence[str], timeout_s: float) -> str | None:
+    """The URL of a hub that proves the pinned key; impostors are skipped."""
     for candidate in await browse(interfaces, timeout_s):
-        if pinned is None:
-            return candidate.url
         if candidate.root_public_key != pinned:
             log.warning("ignoring hub at %s: not the pinned key", candidate.url)
             continue

@@ -18,7 +18,7 @@ from protocol.sync.messages import EnrolReply, EnrolRequest
 
 from . import store
 from .config import DATABASE_FILE, EdgeConfig
-from .discovery import find_hub
+from .discovery import browse, find_hub
 from .hublink import AiohttpTransport, HubLink, LinkDown, Refused
 from .identity import load_edge_key
 from .provision import ProvisionError, create_edge
@@ -41,15 +41,13 @@ class Enrolled:
 
 async def enrol(config: EdgeConfig, hub_url: str | None, token: str, now_ms: int) -> Enrolled:
     identity = _identity(config.data_dir)
+    key = SigningKey.generate() if identity is None else load_edge_key(config.key_path)
     found_by = "address"
     if hub_url is None:
-        pinned = None if identity is None else identity.root_public_key
-        hub_url = await find_hub(pinned, config.discovery_interfaces, config.discovery_timeout_s)
-        if hub_url is None:
-            raise ProvisionError("no hub found with zeroconf: give its address with --hub")
+        hub_url, reply = await _ask_discovered(config, identity, token, key)
         found_by = "zeroconf"
-    key = SigningKey.generate() if identity is None else load_edge_key(config.key_path)
-    reply = await _ask(hub_url, token, key, config.request_timeout_s)
+    else:
+        reply = await _ask(hub_url, token, key, config.request_timeout_s)
     api_token = None
     if identity is None:
         _, api_token = create_edge(
@@ -72,6 +70,28 @@ async def _ask(hub_url: str, token: str, key: SigningKey, timeout_s: float) -> E
         raise ProvisionError(f"enrolment failed: {exc}") from exc
     finally:
         await transport.close()
+
+
+async def _ask_discovered(
+    config: EdgeConfig, identity: EdgeIdentity | None, token: str, key: SigningKey
+) -> tuple[str, EnrolReply]:
+    """Enrol with a hub found by zeroconf: the pinned one if the edge has pinned a key,
+    else each candidate in turn until one accepts the token (its MAC proves it)."""
+    if identity is not None:
+        url = await find_hub(
+            identity.root_public_key, config.discovery_interfaces, config.discovery_timeout_s
+        )
+        if url is None:
+            raise ProvisionError("the pinned hub does not answer on the LAN: use --hub")
+        return url, await _ask(url, token, key, config.request_timeout_s)
+    refusals = []
+    for candidate in await browse(config.discovery_interfaces, config.discovery_timeout_s):
+        try:
+            return candidate.url, await _ask(candidate.url, token, key, config.request_timeout_s)
+        except ProvisionError as exc:
+            refusals.append(f"{candidate.url}: {exc}")
+    raise ProvisionError("no hub found with zeroconf accepted the token: use --hub "
+                         f"({'; '.join(refusals) or 'none answered'})")  # fmt: skip
 
 
 def _open(data_dir: Path) -> Database:

@@ -8,6 +8,7 @@ at enrolment, else whatever hub zeroconf finds that proves the pinned key
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 
@@ -33,18 +34,25 @@ class DiscoveringTransport:
         self._pinned = pinned
         self._config = config
         self._inner: AiohttpTransport | None = None
+        self._looking = asyncio.Lock()
+
+    async def _transport(self) -> AiohttpTransport:
+        async with self._looking:  # the push and pull loops share one search
+            if self._inner is None:
+                config = self._config
+                url = await find_hub(
+                    self._pinned, config.discovery_interfaces, config.discovery_timeout_s
+                )
+                if url is None:
+                    raise LinkDown("no hub with the pinned key answers on the LAN")
+                log.info("found the hub at %s with zeroconf", url)
+                self._inner = AiohttpTransport(url, config.request_timeout_s)
+            return self._inner
 
     async def post(self, path: str, body: bytes, headers: Mapping[str, str]) -> HttpReply:
-        if self._inner is None:
-            url = await find_hub(
-                self._pinned, self._config.discovery_interfaces, self._config.discovery_timeout_s
-            )
-            if url is None:
-                raise LinkDown("no hub with the pinned key answers on the LAN")
-            log.info("found the hub at %s with zeroconf", url)
-            self._inner = AiohttpTransport(url, self._config.request_timeout_s)
+        inner = await self._transport()
         try:
-            return await self._inner.post(path, body, headers)
+            return await inner.post(path, body, headers)
         except LinkDown:
             await self.close()  # look again next time: the hub may have moved
             raise

@@ -162,6 +162,27 @@ def governing_permits(permits: Iterable[PermitFacts], today: date) -> dict[str, 
     return chosen
 
 
+def _overdue(p: PermitFacts, today: date) -> bool:
+    return today > p.end_date
+
+
+def _due(p: PermitFacts, today: date, days: int) -> bool:
+    return 0 <= (p.end_date - today).days < days
+
+
+def candidates(
+    permits: Iterable[PermitFacts], today: date, *, overdue: bool, days: int = EXIT_DUE_DAYS
+) -> set[str]:
+    """The workers who are overstayers (``overdue``) or due to exit if they are in
+    China: the only ones whose border events :func:`overstayers` or :func:`exits_due`
+    needs."""
+    return {
+        worker_id
+        for worker_id, p in governing_permits(permits, today).items()
+        if (_overdue(p, today) if overdue else _due(p, today, days))
+    }
+
+
 def _in_china(
     permits: Iterable[PermitFacts], marks: Iterable[BorderMark], today: date
 ) -> list[tuple[PermitFacts, BorderMark]]:
@@ -180,7 +201,7 @@ def overstayers(
     rows = [
         InChina(p, m.at_ms, m.site, (today - p.end_date).days)
         for p, m in _in_china(permits, marks, today)
-        if today > p.end_date
+        if _overdue(p, today)
     ]
     return sorted(rows, key=lambda r: (-r.days, r.permit.worker_id))
 
@@ -196,7 +217,7 @@ def exits_due(
     rows = [
         InChina(p, m.at_ms, m.site, (p.end_date - today).days)
         for p, m in _in_china(permits, marks, today)
-        if 0 <= (p.end_date - today).days < days
+        if _due(p, today, days)
     ]
     return sorted(rows, key=lambda r: (r.employer_id, r.days, r.permit.worker_id))
 

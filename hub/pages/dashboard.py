@@ -48,7 +48,7 @@ async def _crossings(request: web.Request, employer_id: str | None) -> Markup:
     start = hour_window(context.now_ms(request), HOURS)
 
     def read(conn: sqlite3.Connection) -> dict[tuple[str, int], int]:
-        return store.crossings(conn, start, HOURS, employer_id)
+        return store.crossings(conn, start, HOURS, sites.sites, employer_id)
 
     chart = HourlyCrossings(start, HOURS, await context.db(request).read(read))
     rows = [(s.site_id, s.names.get(lang)) for s in sites.sites.values()]

@@ -51,7 +51,8 @@ async def in_china_rows(request: web.Request, *, overdue: bool) -> list[reports.
         else:  # every permit of the employer's workers: a later one may govern the stay
             mine = {p.worker_id for p in store.permit_facts(conn, scope)}
             permits = store.permit_facts_of_workers(conn, mine)
-        return permits, store.border_marks(conn, {p.worker_id for p in permits}, gates)
+        wanted = reports.candidates(permits, today, overdue=overdue)
+        return permits, store.border_marks(conn, wanted, gates)
 
     permits, marks = await context.db(request).read(read)
     found = (reports.overstayers if overdue else reports.exits_due)(permits, marks, today)

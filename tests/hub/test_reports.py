@@ -12,6 +12,7 @@ from hub.reports import (
     EmployerName,
     PermitFacts,
     annual_evaluation,
+    candidates,
     exits_due,
     expelled,
     governing_permits,
@@ -94,6 +95,24 @@ def test_exits_due_this_week_per_employer() -> None:
         (CL, "W4", 2), (JP, "W1", 0), (JP, "W2", 6),
     ]  # fmt: skip
     assert [r.permit.worker_id for r in exits_due(permits, marks, TODAY, days=1)] == ["W1"]
+
+
+def test_only_candidates_border_events_are_needed() -> None:
+    permits = [
+        permit("P1", "W1", TODAY - timedelta(days=1)),
+        permit("P2", "W2", TODAY + timedelta(days=3)),
+        permit("P3", "W3", TODAY + timedelta(days=30)),
+        permit("P4", "W4", TODAY - timedelta(days=5)),
+        permit("P5", "W4", TODAY + timedelta(days=60), start=TODAY - timedelta(days=2)),
+    ]
+    assert candidates(permits, TODAY, overdue=True) == {"W1"}  # W4 renewed
+    assert candidates(permits, TODAY, overdue=False) == {"W2"}
+    marks = [entry(w) for w in ("W1", "W2", "W3", "W4")]
+    for overdue, report in ((True, overstayers), (False, exits_due)):
+        wanted = candidates(permits, TODAY, overdue=overdue)
+        assert report(permits, [m for m in marks if m.worker_id in wanted], TODAY) == report(
+            permits, marks, TODAY
+        )
 
 
 def revocation(

@@ -29,6 +29,15 @@ class NewEdge:
     expires_ms: int
 
 
+def enrolment_token() -> str:
+    """A fresh one-time token that never starts with ``-``: ``edge enrol --token T``
+    would read such a token as an option and refuse it."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
+
+
 def create_edge(
     tx: Transaction,
     sites: SiteMap,
@@ -41,7 +50,7 @@ def create_edge(
     if site_id not in sites.sites:
         raise Refusal("unknown_site", f"no site {site_id!r} in the site map")
     edge_id = f"{site_id}-{store.count_edges_at(tx.conn, site_id) + 1}"
-    token = secrets.token_urlsafe(24)
+    token = enrolment_token()
     expires = now_ms + int(token_hours * HOUR_MS)
     store.insert_edge(tx, edge_id, site_id, label, auth.digest(token), expires, now_ms, actor)
     access.audit(tx, actor, "edge.create", edge_id, {"site": site_id, "label": label}, now_ms)

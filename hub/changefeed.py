@@ -68,21 +68,21 @@ def used_up(tx: Transaction, permit_id: str, exit_ms: int, at_ms: int) -> None:
 def presence(
     tx: Transaction,
     in_china: Mapping[str, bool],
-    parks: Mapping[str, str],
+    roster: Mapping[str, tuple[bytes, str | None]],
     at_ms: int,
 ) -> None:
-    """Publish workers whose presence in China changed. ``parks`` maps each worker
-    to the park zone its roster entry lives in."""
-    current = store.keys_in(tx.conn, Dataset.ROSTER, in_china)
+    """Publish the roster entries whose worker's presence in China changed. ``roster``
+    holds each worker's current entry and its park (the change's scope)."""
     for worker_id, now_in in in_china.items():
-        value = current.get(worker_id)
-        if value is None or worker_id not in parks:
+        current = roster.get(worker_id)
+        if current is None:
             continue
+        value, park = current
         entry = ds.decode_roster(value)
         if entry.in_china != now_in:
             changed = replace(entry, in_china=now_in)
             store.append_change(
-                tx, Dataset.ROSTER, worker_id, ds.encode_roster(changed), at_ms, parks[worker_id]
+                tx, Dataset.ROSTER, worker_id, ds.encode_roster(changed), at_ms, park
             )
 
 

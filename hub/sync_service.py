@@ -85,6 +85,7 @@ class SyncService:
         self._border_sites = tuple(
             s.site_id for s in site_map.sites.values() if s.kind is SiteKind.BORDER_GATE
         )
+        self._border_site_set = frozenset(self._border_sites)
         self.listeners: list[Callable[[frozenset[str]], None]] = []
 
     # -- clocks --------------------------------------------------------------------------
@@ -209,10 +210,11 @@ class SyncService:
         return frozenset(r.accepted.event.worker_id for r in rows if r.accepted.event.worker_id)
 
     def _publish_derived(self, tx: Transaction, rows: list[store.EventRow], now: int) -> None:
-        """Exits use up single-exit permits; border crossings change who is in China."""
-        border = set(self._border_sites)
+        """Exits use up single-exit permits; border crossings change who is in China.
+        A few batched queries per push, whatever its size."""
+        border = self._border_site_set
         crossings = [
-            r
+            r.accepted.event
             for r in rows
             if r.accepted.event.site in border
             and r.accepted.event.verified
@@ -221,29 +223,22 @@ class SyncService:
         ]
         if not crossings:
             return
-        permits = {
-            pid: registry.get_permit(tx.conn, pid)
-            for pid in {r.accepted.event.permit_id for r in crossings}
-            if pid is not None
-        }
+        at = {(r.accepted.event.seq): r.at_ms for r in rows}
         exits: dict[str, int] = {}
-        for r in crossings:
-            e = r.accepted.event
-            issued = permits.get(e.permit_id) if e.permit_id else None
-            if e.direction == "out" and issued is not None and issued.permit.single_exit:
-                exits[issued.permit_id] = min(exits.get(issued.permit_id, r.at_ms), r.at_ms)
-        known = changefeed.published(tx.conn, Dataset.USED_UP, exits)
-        for permit_id, exit_ms in exits.items():
-            if permit_id not in known:
-                changefeed.used_up(tx, permit_id, exit_ms, now)
-        self._publish_presence(tx, crossings, now)
-
-    def _publish_presence(self, tx: Transaction, crossings: list[store.EventRow], now: int) -> None:
-        workers = {r.accepted.event.worker_id for r in crossings if r.accepted.event.worker_id}
-        directions = store.last_border_directions(tx.conn, workers, self._border_sites)
-        parks = _parks_of(tx.conn, workers)
-        in_china = {w: d == "in" for w, d in directions.items()}
-        changefeed.presence(tx, in_china, parks, now)
+        for e in crossings:
+            if e.direction == "out" and e.permit_id is not None:
+                exits[e.permit_id] = min(exits.get(e.permit_id, at[e.seq]), at[e.seq])
+        if exits:
+            single = registry.single_exit_permits(tx.conn, exits)
+            known = changefeed.published(tx.conn, Dataset.USED_UP, single)
+            for permit_id in sorted(single - set(known)):
+                changefeed.used_up(tx, permit_id, exits[permit_id], now)
+        workers = {e.worker_id for e in crossings if e.worker_id is not None}
+        roster = store.latest_entries(tx.conn, Dataset.ROSTER, workers)
+        if roster:
+            directions = store.last_border_directions(tx.conn, roster, self._border_sites)
+            in_china = {w: d == "in" for w, d in directions.items()}
+            changefeed.presence(tx, in_china, roster, now)
 
     # -- pull ----------------------------------------------------------------------------
 
@@ -318,16 +313,3 @@ class SyncService:
         digest = ds.digest(store.live_entries(conn, dataset, scope, to_version))
         more = len(rows) == self.settings.pull_page
         return DatasetChanges(dataset, False, to_version, entries, digest, more)
-
-
-def _parks_of(conn: sqlite3.Connection, workers: Iterable[str]) -> dict[str, str]:
-    """Each worker's roster park: the park of the employer on their newest permit."""
-    parks = {}
-    for worker_id in workers:
-        newest = registry.list_permits(conn, border_pass_no=worker_id, limit=1)
-        if not newest:
-            continue
-        employer = registry.get_employer(conn, newest[0].permit.employer_id)
-        if employer is not None:
-            parks[worker_id] = employer.park_zone
-    return parks

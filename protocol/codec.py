@@ -56,8 +56,10 @@ def unpack(
         raise error(DecodeReason.MALFORMED, f"not msgpack: {type(exc).__name__}") from exc
 
 
-def deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, _DEFLATE_WBITS)
+def deflate(data: bytes, level: int = 9) -> bytes:
+    """Raw deflate; level 9 for small payloads where every byte counts (a QR code),
+    a low level for large frames where time does."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, _DEFLATE_WBITS)
     return compressor.compress(data) + compressor.flush()
 
 

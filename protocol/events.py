@@ -84,10 +84,55 @@ def qr_digest(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:QR_DIGEST_LEN]
 
 
+def _optional_id(value: object) -> bool:
+    return value is None or (type(value) is str and len(value) <= 32)
+
+
+def _well_formed(a: object) -> bool:
+    """Every field of the right type and size: one pass, no allocation (the hub runs
+    this on every event it ingests). A false answer is explained by ``_checked``."""
+    return (
+        type(a) is tuple
+        and len(a) == 15
+        and type(a[0]) is int
+        and 1 <= a[0] <= _MAX_INT
+        and type(a[1]) is int
+        and 0 <= a[1] <= _MAX_INT
+        and type(a[2]) is int
+        and 0 <= a[2] <= _MAX_INT
+        and type(a[3]) is bytes
+        and len(a[3]) == HASH_LEN
+        and type(a[4]) is str
+        and len(a[4]) <= 64
+        and type(a[5]) is str
+        and a[5] in _DIRECTIONS
+        and type(a[6]) is str
+        and a[6] in _VERDICTS
+        and type(a[7]) is tuple
+        and len(a[7]) <= 32
+        and all(type(r) is str and len(r) <= 32 for r in a[7])
+        and _optional_id(a[8])
+        and _optional_id(a[9])
+        and _optional_id(a[10])
+        and type(a[11]) is bool
+        and (a[12] is None or (type(a[12]) is int and 0 <= a[12] <= _MAX_INT))
+        and type(a[13]) is str
+        and len(a[13]) <= 64
+        and type(a[14]) is bytes
+        and len(a[14]) == QR_DIGEST_LEN
+    )
+
+
 def decode_event(data: bytes, error: type[ProtocolError] = ProtocolError) -> ScanEvent:
     """Parse one encoded event strictly; raise ``error`` (reason ``malformed``)."""
-    e = error
-    raw = codec.unpack(data, max_bytes=MAX_EVENT_BYTES, error=e, max_items=64)
+    raw = codec.unpack(data, max_bytes=MAX_EVENT_BYTES, error=error, max_items=64)
+    if _well_formed(raw):
+        return ScanEvent(*raw)
+    return _checked(raw, error)
+
+
+def _checked(raw: object, e: type[ProtocolError]) -> ScanEvent:
+    """Field by field, so that the error names the first field that is wrong."""
     a = codec.expect_tuple(raw, 15, "event", e)
     direction = codec.expect_str(a[5], "direction", e, 8)
     verdict = codec.expect_str(a[6], "verdict", e, 8)

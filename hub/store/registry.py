@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import date
 
 import sqlite_utils
@@ -268,6 +269,20 @@ def get_permit(conn: sqlite3.Connection, permit_id: str) -> IssuedPermit | None:
         f"SELECT {_PERMIT_COLUMNS} {_PERMIT_FROM} WHERE p.permit_id = ?", (permit_id,)
     ).fetchone()
     return _issued(row) if row else None
+
+
+def single_exit_permits(conn: sqlite3.Connection, permit_ids: Iterable[str]) -> set[str]:
+    """Which of ``permit_ids`` are single-exit permits this hub issued."""
+    ids, found = list(permit_ids), set[str]()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT permit_id FROM permits WHERE single_exit = 1 AND permit_id IN ({marks})",
+            chunk,
+        )
+        found.update(r[0] for r in rows)
+    return found
 
 
 def list_permits(

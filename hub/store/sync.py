@@ -403,17 +403,33 @@ def compact_changes(tx: Transaction, dataset: str, through_version: int) -> int:
     return cursor.rowcount
 
 
+def latest_entries(
+    conn: sqlite3.Connection, dataset: str, keys: Iterable[str]
+) -> dict[str, tuple[bytes, str | None]]:
+    """For each of ``keys`` that is live in ``dataset``: its value and scope."""
+    found: dict[str, tuple[bytes, str | None]] = {}
+    for chunk in _chunks(list(keys)):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT key, value, scope FROM (SELECT key, value, scope, ROW_NUMBER() OVER "
+            "(PARTITION BY key ORDER BY version DESC) AS newest FROM changes "
+            f"WHERE dataset = ? AND key IN ({marks})) WHERE newest = 1",
+            (dataset, *chunk),
+        )
+        for key, value, scope in rows:
+            if value is not None:
+                found[key] = (bytes(value), scope)
+    return found
+
+
 def keys_in(conn: sqlite3.Connection, dataset: str, keys: Iterable[str]) -> dict[str, bytes]:
     """The current value of each of ``keys`` (absent keys are left out)."""
-    found: dict[str, bytes] = {}
-    for key in keys:
-        row = conn.execute(
-            "SELECT value FROM changes WHERE dataset = ? AND key = ? ORDER BY version DESC LIMIT 1",
-            (dataset, key),
-        ).fetchone()
-        if row is not None and row[0] is not None:
-            found[key] = bytes(row[0])
-    return found
+    return {k: v for k, (v, _) in latest_entries(conn, dataset, keys).items()}
+
+
+def _chunks(items: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def last_border_directions(
@@ -421,17 +437,19 @@ def last_border_directions(
 ) -> dict[str, str]:
     """Per worker, the direction of their latest allowed, genuine scan at a border gate
     (``in``: in China), by the hub's instant."""
-    marks = ",".join("?" * len(border_sites))
+    sites = ",".join("?" * len(border_sites))
     found: dict[str, str] = {}
-    for worker_id in worker_ids:
-        row = conn.execute(
-            f"SELECT direction FROM events WHERE worker_id = ? AND site IN ({marks}) "
-            "AND verdict = 'allow' AND verified = 1 AND direction IN ('in', 'out') "
-            "ORDER BY at_ms DESC, hlc DESC LIMIT 1",
-            (worker_id, *border_sites),
-        ).fetchone()
-        if row is not None:
-            found[worker_id] = row[0]
+    for chunk in _chunks(list(worker_ids)):
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT worker_id, direction FROM (SELECT worker_id, direction, ROW_NUMBER() "
+            "OVER (PARTITION BY worker_id ORDER BY at_ms DESC, hlc DESC) AS newest "
+            f"FROM events WHERE worker_id IN ({marks}) AND site IN ({sites}) "
+            "AND verdict = 'allow' AND verified = 1 AND direction IN ('in', 'out')) "
+            "WHERE newest = 1",
+            (*chunk, *border_sites),
+        )
+        found.update(rows)
     return found
 
 

@@ -303,3 +303,18 @@ async def test_a_border_edge_gets_no_roster_and_a_new_epoch_gets_snapshots(
     assert quiet.datasets == ()
     restored = await edge.pull(hub.clock.now_ms(), cursors, "another-epoch")
     assert restored.datasets and all(d.reset for d in restored.datasets)
+
+
+async def test_events_from_a_clock_far_in_the_future_are_flagged(
+    client: TestClient, hub: Hub
+) -> None:
+    edge = await enrol(client, hub)
+    now = hub.clock.now_ms()
+    edge.scan(now - 60_000)
+    edge.scan(now + 3 * 3_600_000)  # three hours ahead of the hub, offset unknown
+    await edge.push(now)
+    flagged = stored(
+        hub,
+        lambda c: c.execute("SELECT seq, at_ms, clock_suspect FROM events ORDER BY seq").fetchall(),
+    )
+    assert flagged == [(1, now - 60_000, 0), (2, now, 1)]

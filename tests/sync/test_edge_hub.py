@@ -79,33 +79,43 @@ async def test_an_enrolled_edge_syncs_and_a_revocation_changes_its_verdict(
         await hub.stop()
 
 
-async def test_an_edge_offline_for_days_catches_up_when_the_hub_returns(
+async def test_three_edges_offline_for_days_catch_up_when_the_hub_returns(
     tmp_path: Path, clock: ManualClock
 ) -> None:
     hub = await HubServer.start(tmp_path / "hub", clock)
     permit = await hub.issue(PERMIT)
-    edge = await EdgeServer.enrol(tmp_path / "edge", hub, "dongxing-port", clock)
-    await edge.sync()
+    sites = ("dongxing-port", "jiangping-park", "hengjiang")
+    edges = [await EdgeServer.enrol(tmp_path / s, hub, s, clock) for s in sites]
+    for edge in edges:
+        await edge.sync()
     port = int(hub.url.rsplit(":", 1)[1])
-    await hub.stop()  # the link is down for three days; the edge keeps working
+    await hub.stop()  # the link is down for three days; the edges keep working
     try:
         verdicts = []
-        for direction in ("in", "out", "in"):  # the single exit is used up offline too
+        for day in range(3):
             clock.advance(86_400_000)
-            verdicts.append((await edge.scan(permit["qr"], direction))["verdict"])
-            result = await edge.sync()
-            assert result["push"]["state"] == "backoff", result
-        assert verdicts == ["allow", "allow", "deny"]
-        status = await edge.status()
-        assert (status["hub"]["reachable"], status["events"]["unacknowledged"]) == (False, 3)
+            for edge, direction in zip(edges, ("in", "in", "out"), strict=True):
+                verdicts.append((await edge.scan(permit["qr"], direction))["verdict"])
+            for edge in edges:
+                result = await edge.sync()
+                assert result["push"]["state"] == "backoff", (day, result)
+        assert verdicts[:3] == ["allow", "allow", "allow"]
+        for edge in edges:
+            status = await edge.status()
+            assert (status["hub"]["reachable"], status["events"]["unacknowledged"]) == (False, 3)
         hub = await HubServer.start(tmp_path / "hub", clock, port=port,
                                     admin_token=hub.admin_token)  # fmt: skip
-        await edge.sync()
-        assert [b for _, _, b in hub_events(hub)] == [b for _, b in edge_log(edge)]
-        status = await edge.status()
-        assert status["events"]["unacknowledged"] == 0
+        for edge in edges:
+            await edge.sync()
+        by_edge: dict[str, list[bytes]] = {}
+        for edge_id, _, body in hub_events(hub):
+            by_edge.setdefault(edge_id, []).append(body)
+        assert sorted(by_edge.values()) == sorted([b for _, b in edge_log(e)] for e in edges)
+        for edge in edges:
+            assert (await edge.status())["events"]["unacknowledged"] == 0
     finally:
-        await edge.stop()
+        for edge in edges:
+            await edge.stop()
         await hub.stop()
 
 
@@ -141,3 +151,28 @@ async def test_a_hub_restored_from_an_older_copy_is_refilled_by_the_edge(
 
 def test_store_counts_match_helper() -> None:
     assert hub_store.EVENT_INSERT.count("?") == 18
+
+
+async def test_a_skewed_edge_clock_is_measured_and_its_requests_still_pass(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    """The edge's clock runs 20 minutes fast: beyond the hub's request window, yet the
+    edge signs with the hub's time as it measured it, and both sides know the offset."""
+    hub = await HubServer.start(tmp_path / "hub", clock)
+    skewed = ManualClock(clock.now_ms() + 20 * 60_000)
+    edge = await EdgeServer.enrol(tmp_path / "edge", hub, "dongxing-port", skewed)
+    try:
+        permit = await hub.issue(PERMIT)
+        result = await edge.sync()
+        assert result["push"]["state"] == "idle", result
+        await edge.scan(permit["qr"], "in")
+        await edge.sync()
+        assert len(hub_events(hub)) == 1
+        status = await edge.status()
+        assert status["clock"]["offset_ms"] == -20 * 60_000
+        assert status["clock"]["warning"] is True
+        edges = await hub.api("GET", "/api/edges")
+        assert edges["edges"][0]["clock_offset_ms"] == -20 * 60_000
+    finally:
+        await edge.stop()
+        await hub.stop()

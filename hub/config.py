@@ -88,6 +88,14 @@ class HubConfig:
         default=300,
         metadata=_help("how far a signed sync request's timestamp may be from the hub's clock"),
     )
+    change_retention_days: float = field(
+        default=30.0,
+        metadata=_help("superseded reference-data changes older than this are dropped; "
+                       "an edge that is further behind gets a snapshot"),
+    )  # fmt: skip
+    compact_interval_s: float = field(
+        default=3600.0, metadata=_help("how often the change log is compacted, in seconds")
+    )
     advertise: bool = field(
         default=True, metadata=_help("advertise the hub with zeroconf so edges can find it")
     )

@@ -53,6 +53,8 @@ class SyncSettings:
     max_hlc_drift_ms: int = 10 * 60_000
     pull_page: int = 5000
     """Changes per dataset per pull reply; the edge pulls again while ``more``."""
+    change_retention_ms: int = 30 * 86_400_000
+    """Superseded changes older than this are dropped (edges behind get a snapshot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +270,17 @@ class SyncService:
             changefeed.publish_if_changed(tx, Dataset.TRUST, "trust", trust.signed, now)
         sites = ds.encode_sites(self.site_map.version, self.site_map_text)
         changefeed.publish_if_changed(tx, Dataset.SITES, "sites", sites, now)
+
+    def compact(self, tx: Transaction, now: int) -> int:
+        """Drop superseded changes older than the retention period; an edge whose
+        cursor is older than what is kept gets a snapshot at its next pull."""
+        cutoff = now - self.settings.change_retention_ms
+        dropped = 0
+        for dataset in ds.PRIORITY:
+            through = store.version_before(tx.conn, dataset, cutoff)
+            if through > store.floor_version(tx.conn, dataset):
+                dropped += store.compact_changes(tx, dataset, through)
+        return dropped
 
     def _plan_pull(
         self,

@@ -3,6 +3,7 @@ behind them (made once the database is open), and the zeroconf advertisement."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -27,9 +28,13 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
     identity = await db.read(trust_store.get_identity)
     if identity is None:
         raise RuntimeError(f"no hub in {config.data_dir}: run 'borderpass hub init' first")
+    settings = SyncSettings(
+        request_window_ms=config.sync_window_s * 1000,
+        change_retention_ms=int(config.change_retention_days * 86_400_000),
+    )
     service = SyncService(
         db, clock, app[context.KEYRING].root(), identity.epoch, app[context.SITES],
-        sites_text(app), SyncSettings(request_window_ms=config.sync_window_s * 1000),
+        sites_text(app), settings,
     )  # fmt: skip
     await db.write(lambda tx: service.publish_reference(tx, clock.now_ms()))
     app[sync_server.SYNC_SERVICE] = service
@@ -39,9 +44,23 @@ async def sync_ctx(app: web.Application) -> AsyncIterator[None]:
             identity.root_public_key, identity.epoch, config.port, config.advertise_interfaces
         )
         await advertiser.start()
+    compactor = asyncio.create_task(_compact_daily(service, config.compact_interval_s))
     yield
+    compactor.cancel()
+    await asyncio.gather(compactor, return_exceptions=True)
     if advertiser is not None:
         await advertiser.stop()
+
+
+async def _compact_daily(service: SyncService, interval_s: float) -> None:
+    while True:
+        try:
+            dropped = await service.db.write(lambda tx: service.compact(tx, service.clock.now_ms()))
+            if dropped:
+                log.info("dropped %d superseded changes from the change log", dropped)
+        except Exception:
+            log.exception("compacting the change log failed; trying again later")
+        await asyncio.sleep(interval_s)
 
 
 def install_sync(app: web.Application) -> None:

@@ -386,6 +386,14 @@ def live_entries(
     return [(k, bytes(v)) for k, v in rows if v is not None]
 
 
+def version_before(conn: sqlite3.Connection, dataset: str, at_ms: int) -> int:
+    """The newest version of ``dataset`` written before ``at_ms`` (0 if none)."""
+    row = conn.execute(
+        "SELECT MAX(version) FROM changes WHERE dataset = ? AND at_ms < ?", (dataset, at_ms)
+    ).fetchone()
+    return int(row[0] or 0)
+
+
 def compact_changes(tx: Transaction, dataset: str, through_version: int) -> int:
     """Drop changes at or below ``through_version`` that a later change of the same key
     supersedes; edges whose cursor is older than the new floor get a snapshot."""

@@ -318,3 +318,55 @@ async def test_events_from_a_clock_far_in_the_future_are_flagged(
         lambda c: c.execute("SELECT seq, at_ms, clock_suspect FROM events ORDER BY seq").fetchall(),
     )
     assert flagged == [(1, now - 60_000, 0), (2, now, 1)]
+
+
+async def test_an_edge_behind_the_retained_change_log_gets_a_snapshot(
+    client: TestClient, hub: Hub
+) -> None:
+    from hub.sync_server import SYNC_SERVICE
+
+    issued = [
+        (await (await client.post(
+            "/api/permits", json=permit_body(worker={"border_pass_no": f"VN-BP-10{i}"}),
+            headers=bearer(hub, "issuer"),
+        )).json())["permit_id"]
+        for i in range(3)
+    ]  # fmt: skip
+    await client.post(f"/api/permits/{issued[2]}/revoke", json={"reason": "lost"},
+                      headers=bearer(hub, "issuer"))  # fmt: skip
+    edge = await enrol(client, hub, site="jiangping-park")
+    first = await edge.pull(hub.clock.now_ms())
+    held = {d.dataset: ds.apply_changes({}, d) for d in first.datasets}
+    cursors = tuple(Cursor(d.dataset, d.to_version) for d in first.datasets)
+    for permit_id in issued[:2]:
+        await client.post(f"/api/permits/{permit_id}/revoke", json={"reason": "fraud"},
+                          headers=bearer(hub, "issuer"))  # fmt: skip
+    reinstate = await client.get("/api/revocations", headers=bearer(hub, "admin"))
+    first_revocation = (await reinstate.json())["revocations"][-1]["revocation_id"]
+    await client.post(f"/api/revocations/{first_revocation}/reinstate", json={"reason": "error"},
+                      headers=bearer(hub, "admin"))  # fmt: skip
+    hub.clock.advance(31 * 86_400_000)
+    service = client.app[SYNC_SERVICE]
+    dropped = await service.db.write(lambda tx: service.compact(tx, hub.clock.now_ms()))
+    assert dropped >= 1
+    behind = await edge.pull(hub.clock.now_ms(), cursors, first.epoch)
+    revocations = next(d for d in behind.datasets if d.dataset == "revocations")
+    assert revocations.reset
+    after = ds.apply_changes(held.get("revocations", {}), revocations)
+    assert len(after) == 2  # the first and one of the later two; the lifted one is gone
+
+
+async def test_a_compaction_does_not_disturb_an_edge_that_is_up_to_date(
+    client: TestClient, hub: Hub
+) -> None:
+    from hub.sync_server import SYNC_SERVICE
+
+    await client.post("/api/permits", json=permit_body(), headers=bearer(hub, "issuer"))
+    edge = await enrol(client, hub, site="jiangping-park")
+    first = await edge.pull(hub.clock.now_ms())
+    cursors = tuple(Cursor(d.dataset, d.to_version) for d in first.datasets)
+    hub.clock.advance(31 * 86_400_000)
+    service = client.app[SYNC_SERVICE]
+    await service.db.write(lambda tx: service.compact(tx, hub.clock.now_ms()))
+    again = await edge.pull(hub.clock.now_ms(), cursors, first.epoch)
+    assert again.datasets == ()

@@ -176,3 +176,25 @@ async def test_a_skewed_edge_clock_is_measured_and_its_requests_still_pass(
     finally:
         await edge.stop()
         await hub.stop()
+
+
+async def test_an_inland_attempt_is_pushed_at_once(tmp_path: Path, clock: ManualClock) -> None:
+    """No sync is asked for and the push interval is an hour: the alert still reaches
+    the hub within moments, because an alert verdict wakes the push loop."""
+    import asyncio
+
+    hub = await HubServer.start(tmp_path / "hub", clock)
+    permit = await hub.issue(PERMIT)
+    edge = await EdgeServer.enrol(tmp_path / "edge", hub, "hengjiang", clock)
+    try:
+        await edge.sync()
+        verdict = await edge.scan(permit["qr"], "in")
+        assert verdict["verdict"] == "alert"
+        for _ in range(100):
+            if hub_events(hub):
+                break
+            await asyncio.sleep(0.05)
+        assert [seq for _, seq, _ in hub_events(hub)] == [1]
+    finally:
+        await edge.stop()
+        await hub.stop()

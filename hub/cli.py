@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from borderpass.clock import parse_clock
 from borderpass.sqlite import Database, Transaction
-from hub import accounts, trustlist
+from hub import accounts, backup, trustlist
 from hub.auth import Role
 from hub.config import HubConfig, load_config, settings_table
 from hub.errors import Refusal
@@ -146,6 +146,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    config = _config(args)
+    backup.backup(config.database_path, Path(args.out))
+    print(f"hub database copied to {args.out} (keys are in {config.keys_dir}: back them up apart)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    config = _config(args)
+    source = Path(args.source)
+    if not source.exists():
+        raise CommandError(f"no backup at {source}")
+    epoch = backup.restore(config.database_path, source, parse_clock(config.clock).now_ms())
+    print(f"hub database restored from {source}; new epoch {epoch}")
+    print("edges will resend what the copy lacks and pull every dataset afresh")
+    return 0
+
+
 def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         try:
@@ -192,6 +210,13 @@ def register(subparsers: Any) -> None:
     user.add_argument("--username", required=True)
     user.add_argument("--role", required=True, choices=[r.value for r in Role])
     user.add_argument("--employer", help="the employer id an employer user is bound to")
+    copy = _subcommand(commands, "backup", cmd_backup, "copy the database (safe while serving)")
+    copy.add_argument("--out", required=True, metavar="FILE", help="the copy to write")
+    restore = _subcommand(
+        commands, "restore", cmd_restore, "put a backup back (hub stopped); edges refill it"
+    )
+    restore.add_argument("--from", dest="source", required=True, metavar="FILE",
+                         help="a copy made by 'hub backup'")  # fmt: skip
     token = _subcommand(commands, "add-token", cmd_add_token, "make an API token")
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--employer", help="the employer id an employer token is bound to")

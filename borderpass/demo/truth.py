@@ -213,9 +213,11 @@ def worker_kinds(
     return kinds | stay_kinds(presence, facts, now_ms, th) | travel_kinds(ordered, sites)
 
 
-def _alerts(
+def alerts_at(
     plan: Plan, scans: Iterable[PlannedScan], now_ms: int, sites: SiteMap, th: Thresholds
 ) -> set[Expected]:
+    """The worker alerts these scans (a part of the plan's, or all) imply at ``now_ms``,
+    the revocations planned before it applied."""
     by_worker: dict[str, list[PlannedScan]] = {}
     for scan in scans:
         by_worker.setdefault(scan.worker_id, []).append(scan)
@@ -244,13 +246,13 @@ def ground_truth(plan: Plan, sites: SiteMap, now_ms: int, th: Thresholds = Thres
     offline = [s for s in plan.scans
                if s.site == window.site and window.from_ms <= s.at_ms < window.to_ms]  # fmt: skip
     hidden = {id(s) for s in offline}
-    final = _alerts(plan, plan.scans, now_ms, sites, th)
+    final = alerts_at(plan, plan.scans, now_ms, sites, th)
     before = window.to_ms - BEFORE_RESYNC_MS
     known = [s for s in plan.scans if s.at_ms < before and id(s) not in hidden]
-    retracted = _alerts(plan, known, before, sites, th) - final
+    retracted = alerts_at(plan, known, before, sites, th) - final
     if window.to_ms - window.from_ms > th.edge_silent_hours * HOUR_MS:
         retracted.add(Expected("edge_silent", window.site))
-    without = _alerts(plan, [s for s in plan.scans if id(s) not in hidden], now_ms, sites, th)
+    without = alerts_at(plan, [s for s in plan.scans if id(s) not in hidden], now_ms, sites, th)
     return Truth(
         final=frozenset(final),
         planted=_planted(plan, PLANTED),

@@ -17,7 +17,7 @@ from .processes import ProcessFailed
 from .runner import DemoOptions, run_demo
 
 DEFAULTS = DemoOptions()
-MAX_SPEED = 7000
+MAX_SPEED = 6000
 """Above this the offline gate's simulated day is too short for the hub to call it silent
 (see ``borderpass.demo.layout.silent_hours``)."""
 

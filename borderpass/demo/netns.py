@@ -42,6 +42,8 @@ class Namespace:
     name: str
     host_address: str
     inner_address: str
+    host_if: str = HOST_IF
+    inner_if: str = INNER_IF
 
     def exec_prefix(self) -> list[str]:
         """Prefix a command with this to run it inside the namespace."""
@@ -75,30 +77,31 @@ def _disable_ipv6(interface: str, inside: str | None) -> list[list[str]]:
 def setup_commands(ns: Namespace) -> list[list[str]]:
     """The commands that make the namespace and its veth pair, in order."""
     n, host, inner = ns.name, ns.host_address, ns.inner_address
+    outside, inside = ns.host_if, ns.inner_if
     return [
         ["ip", "netns", "add", n],
-        ["ip", "link", "add", HOST_IF, "address", HOST_MAC, "type", "veth",
-         "peer", "name", INNER_IF, "address", INNER_MAC],
-        ["ip", "link", "set", INNER_IF, "netns", n],
-        *_disable_ipv6(HOST_IF, None),
-        *_disable_ipv6(INNER_IF, n),
-        ["ip", "link", "set", HOST_IF, "multicast", "off", "arp", "off"],
-        ["ip", "-n", n, "link", "set", INNER_IF, "multicast", "off", "arp", "off"],
-        ["ip", "addr", "add", f"{host}/30", "dev", HOST_IF],
-        ["ip", "-n", n, "addr", "add", f"{inner}/30", "dev", INNER_IF],
-        ["ip", "neigh", "replace", inner, "lladdr", INNER_MAC, "dev", HOST_IF, "nud", "permanent"],
-        ["ip", "-n", n, "neigh", "replace", host, "lladdr", HOST_MAC, "dev", INNER_IF,
+        ["ip", "link", "add", outside, "address", HOST_MAC, "type", "veth",
+         "peer", "name", inside, "address", INNER_MAC],
+        ["ip", "link", "set", inside, "netns", n],
+        *_disable_ipv6(outside, None),
+        *_disable_ipv6(inside, n),
+        ["ip", "link", "set", outside, "multicast", "off", "arp", "off"],
+        ["ip", "-n", n, "link", "set", inside, "multicast", "off", "arp", "off"],
+        ["ip", "addr", "add", f"{host}/30", "dev", outside],
+        ["ip", "-n", n, "addr", "add", f"{inner}/30", "dev", inside],
+        ["ip", "neigh", "replace", inner, "lladdr", INNER_MAC, "dev", outside, "nud", "permanent"],
+        ["ip", "-n", n, "neigh", "replace", host, "lladdr", HOST_MAC, "dev", inside,
          "nud", "permanent"],
-        ["ip", "link", "set", HOST_IF, "up"],
-        ["ip", "-n", n, "link", "set", INNER_IF, "up"],
+        ["ip", "link", "set", outside, "up"],
+        ["ip", "-n", n, "link", "set", inside, "up"],
         ["ip", "-n", n, "link", "set", "lo", "up"],
         ["ip", "-n", n, "link", "set", "lo", "multicast", "on"],
     ]  # fmt: skip
 
 
-def teardown_commands(name: str) -> list[list[str]]:
+def teardown_commands(name: str, host_if: str = HOST_IF) -> list[list[str]]:
     """Deleting the host end of the pair deletes both; then the namespace."""
-    return [["ip", "link", "del", HOST_IF], ["ip", "netns", "del", name]]
+    return [["ip", "link", "del", host_if], ["ip", "netns", "del", name]]
 
 
 def _quietly(run: Run, commands: list[list[str]]) -> None:
@@ -112,23 +115,28 @@ def _free_subnet(run: Run) -> str | None:
     return next((s for s in SUBNETS if f" {s}." not in used), None)
 
 
-def _clear_stale(run: Run, name: str) -> str | None:
+def _clear_stale(run: Run, name: str, host_if: str) -> str | None:
     """Remove a namespace left by an earlier run that died; refuse one still in use."""
     listed = [line.split()[0] for line in run(["ip", "netns", "list"]).splitlines() if line]
     if name in listed and run(["ip", "netns", "pids", name]).strip():
         return f"namespace {name} exists and has processes (another demo running?)"
-    _quietly(run, teardown_commands(name))
+    _quietly(run, teardown_commands(name, host_if))
     return None
 
 
-def create(name: str = NAMESPACE, run: Run = run_command) -> tuple[Namespace | None, str]:
+def create(
+    name: str = NAMESPACE,
+    interfaces: tuple[str, str] = (HOST_IF, INNER_IF),
+    run: Run = run_command,
+    check: Callable[[], str | None] = unavailable_reason,
+) -> tuple[Namespace | None, str]:
     """The namespace, or None and the reason it could not be made (nothing is left
-    behind then)."""
-    reason = unavailable_reason()
+    behind then). ``interfaces``: the names of the veth pair's host and inner ends."""
+    reason = check()
     if reason is not None:
         return None, reason
     try:
-        reason = _clear_stale(run, name)
+        reason = _clear_stale(run, name, interfaces[0])
         subnet = _free_subnet(run)
     except (CommandFailed, OSError, subprocess.SubprocessError) as exc:
         return None, f"cannot manage namespaces here: {exc}"
@@ -136,12 +144,12 @@ def create(name: str = NAMESPACE, run: Run = run_command) -> tuple[Namespace | N
         return None, reason
     if subnet is None:
         return None, "no free 10.231.x.0/30 network for the veth pair"
-    ns = Namespace(name, f"{subnet}.1", f"{subnet}.2")
+    ns = Namespace(name, f"{subnet}.1", f"{subnet}.2", *interfaces)
     try:
         for argv in setup_commands(ns):
             run(argv)
     except (CommandFailed, OSError, subprocess.SubprocessError) as exc:
-        _quietly(run, teardown_commands(name))
+        _quietly(run, teardown_commands(name, ns.host_if))
         return None, f"could not set up the namespace: {exc}"
     atexit.register(delete, ns, run)  # also after an error the demo did not catch
     return ns, f"hub in network namespace {name} at {ns.inner_address}"
@@ -149,4 +157,4 @@ def create(name: str = NAMESPACE, run: Run = run_command) -> tuple[Namespace | N
 
 def delete(ns: Namespace, run: Run = run_command) -> None:
     """Remove the veth pair and the namespace (twice is harmless)."""
-    _quietly(run, teardown_commands(ns.name))
+    _quietly(run, teardown_commands(ns.name, ns.host_if))

@@ -1,10 +1,16 @@
 """The reconciler: keeps the alerts store equal to what the engine computes from the
 evidence so far.
 
-* **After a push.** Storing a scan marks its worker dirty (a trigger, in the push's own
-  transaction); the sync service's listener only wakes the reconciler, which waits
-  ``debounce_s`` for more pushes, then recomputes every dirty worker in batches. The
-  push's reply never waits for it, and a crash loses nothing: the marks are on disk.
+* **After a push.** The sync service's listener only wakes the reconciler, which
+  waits ``debounce_s`` for more pushes, then recomputes every worker with scans after
+  the position it reached in each edge's log, and every worker the dirty log names
+  (a permit issued, a revocation made or lifted), in batches, and only then moves
+  the positions (:mod:`hub.store.alert_queues`). The push's reply never waits for it,
+  and a crash loses nothing: what is not reconciled is found again from the store.
+* **From a settled cut.** A worker is recomputed from the cut their last
+  reconciliation settled (``hub.reconcile.settle``, kept in ``worker_watch``), over
+  the scans since, and only the standing alerts the cut covers are diffed; from the
+  first scan when they have no cut or the log names something before it.
 * **On a tick** every ``tick_s`` real seconds, at the hub clock's ``now`` (so an
   accelerated clock lives through its thresholds in simulated time): the workers time
   may have changed (``worker_watch.due_ms``), the workers with a provisional alert
@@ -159,23 +165,22 @@ class Reconciler:
     async def _drain(self) -> Tally:
         tally = Tally()
         while True:
-            end, dirty = await self.db.read(self._read_dirty)
-            if not end:
+            backlog = await self.db.read(self._read_backlog)
+            if backlog.empty:
                 return tally
-            done = await self._recompute(dirty)
+            done = await self._recompute(backlog.workers)
             tally.add(done)
-            await self._clear(end, done.failed)
+            await self._clear(backlog, done.failed)
             if done.failed:  # named again: retried at the next wake-up or tick
                 return tally
 
-    async def _clear(self, end: int, failed: list[str]) -> None:
-        await self.db.write(lambda tx: queues.clear_dirty(tx, end, failed))
+    async def _clear(self, backlog: queues.Backlog, failed: list[str]) -> None:
+        await self.db.write(lambda tx: queues.clear_backlog(tx, backlog, failed))
 
     @staticmethod
-    def _read_dirty(conn: sqlite3.Connection) -> tuple[int, list[queues.DirtyWorker]]:
+    def _read_backlog(conn: sqlite3.Connection) -> queues.Backlog:
         with evidence.snapshot(conn):
-            end = queues.dirty_log_end(conn)
-            return end, queues.dirty_workers(conn, end)
+            return queues.backlog(conn)
 
     async def _recompute(self, workers: Sequence[queues.DirtyWorker]) -> Tally:
         tally = Tally()
@@ -216,6 +221,7 @@ class Reconciler:
             ctx = self._context(conn, now)
             watches = queues.watches_of(conn, ids)
             cuts = {w.worker_id: _usable_cut(w, watches.get(w.worker_id)) for w in workers}
+            texts = {w: watch.settled_text for w, watch in watches.items()}
             observations = evidence.observations_of(conn, [w for w in ids if not cuts[w]])
             by_cut: dict[int, list[str]] = {}
             for worker_id, cut in cuts.items():
@@ -228,7 +234,8 @@ class Reconciler:
         for worker_id in ids:
             try:
                 outcomes.append(self._outcome(
-                    worker_id, observations[worker_id], permits[worker_id], ctx, cuts[worker_id]
+                    worker_id, observations[worker_id], permits[worker_id], ctx,
+                    cuts[worker_id], texts.get(worker_id),
                 ))  # fmt: skip
             except Exception:
                 log.exception("cannot reconcile worker %s; left for the next run", worker_id)
@@ -248,13 +255,16 @@ class Reconciler:
         permits: list[PermitRecord],
         ctx: ReconcileContext,
         cut: Settled | None,
+        cut_text: str | None,
     ) -> WorkerOutcome:
+        """``cut_text``: ``cut`` as stored (kept as is when the cut does not move)."""
         result = reconcile_worker(worker_id, observations, permits, ctx, cut)
         timeline = result.timeline
-        book = {r.permit_id: r for r in permits}
+        later = settle(timeline, {r.permit_id: r for r in permits}, ctx) or cut
         watch = queues.WorkerWatch(
             worker_id, timeline.in_china, timeline.in_china_since_ms,
-            next_due_ms(timeline, ctx), ctx.now_ms, settle(timeline, book, ctx) or cut,
+            next_due_ms(timeline, ctx), ctx.now_ms, later,
+            cut_text if later is not None and later == cut else None,
         )  # fmt: skip
         newest = max(permits, key=lambda r: (r.permit.issued_at, r.permit_id), default=None)
         return WorkerOutcome(

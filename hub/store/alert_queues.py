@@ -1,13 +1,15 @@
-"""The reconciler's and the webhook's work tables (made by :mod:`hub.store.alerts`'s
-migrations).
+"""The reconciler's and the webhook's work tables (made by
+:mod:`hub.store.alert_schema`).
 
-* ``dirty_log``: one row per scan stored, permit issued or revocation made or lifted,
-  naming the worker whose alerts may have changed, appended by triggers in the very
-  transaction that made the change, so a crash between a push and its reconciliation
-  loses nothing. ``at_ms`` is the scan's instant (-1 for a registry change): earlier
-  than the worker's settled cut, it asks for a recomputation from the first scan. The
-  reconciler reads the log up to a ``seq``, recomputes those workers, then clears the
-  log up to that ``seq``: rows appended meanwhile stay.
+* What is not reconciled yet: the scans after each edge's ``reconciled_logs.seq``
+  (an edge's events are stored in sequence order together with its ``acked_seq``,
+  so that position splits its log exactly), and the ``dirty_log``, where triggers
+  name the workers of a permit issued or a revocation made or lifted, in the very
+  transaction of the change. Both survive a crash; the reconciler moves the positions
+  and clears the log only once the workers are recomputed.
+* A worker's ``earliest_ms``: the earliest instant among what is new (-1 for a
+  registry change). Earlier than the worker's settled cut, it asks for a
+  recomputation from the first scan.
 * ``worker_watch``: what the last reconciliation of a worker left: in China or not,
   ``due_ms`` (the next instant at which time alone could change the worker's alerts:
   the periodic tick recomputes the workers that are due), and the settled cut
@@ -17,10 +19,11 @@ migrations).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from borderpass.sqlite import Transaction
@@ -36,33 +39,63 @@ REGISTRY_CHANGE = -1
 class DirtyWorker:
     worker_id: str
     earliest_ms: int
-    """The earliest instant among the worker's rows (-1: a registry change)."""
+    """The earliest instant among what is new for the worker (-1: a registry change)."""
 
 
-def dirty_log_end(conn: sqlite3.Connection) -> int:
-    """The ``seq`` of the log's last row (0: empty)."""
-    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM dirty_log").fetchone()[0])
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    """What is not reconciled yet, as read in one snapshot."""
+
+    log_end: int
+    """The dirty log's last ``seq`` (0: empty)."""
+    logs: tuple[tuple[str, int], ...]
+    """(edge id, acked seq) of each edge with scans after its reconciled position."""
+    workers: tuple[DirtyWorker, ...]
+    """By worker id."""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.log_end or self.logs)
 
 
-def dirty_workers(conn: sqlite3.Connection, through_seq: int) -> list[DirtyWorker]:
-    """The workers the log names up to ``through_seq``, by worker id."""
+def backlog(conn: sqlite3.Connection) -> Backlog:
+    """Read inside one snapshot (:func:`hub.store.evidence.snapshot`)."""
+    end = int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM dirty_log").fetchone()[0])
+    earliest: dict[str, int] = {}
     rows = conn.execute(
-        "SELECT worker_id, MIN(at_ms) FROM dirty_log WHERE seq <= ? GROUP BY worker_id "
-        "ORDER BY worker_id",
-        (through_seq,),
+        "SELECT worker_id, MIN(at_ms) FROM dirty_log WHERE seq <= ? GROUP BY worker_id", (end,)
     )
-    return [DirtyWorker(str(w), int(at)) for w, at in rows]
+    earliest.update(rows)
+    logs = conn.execute(
+        "SELECT e.edge_id, COALESCE(r.seq, 0), e.acked_seq FROM edges e "
+        "LEFT JOIN reconciled_logs r USING (edge_id) WHERE e.acked_seq > COALESCE(r.seq, 0)"
+    ).fetchall()
+    for edge_id, after, through in logs:
+        scans = conn.execute(
+            "SELECT worker_id, MIN(at_ms) FROM events WHERE edge_id = ? AND seq > ? "
+            "AND seq <= ? AND worker_id IS NOT NULL GROUP BY worker_id",
+            (edge_id, after, through),
+        )
+        for worker_id, at_ms in scans:
+            earliest[worker_id] = min(at_ms, earliest.get(worker_id, at_ms))
+    workers = tuple(DirtyWorker(w, earliest[w]) for w in sorted(earliest))
+    return Backlog(end, tuple((e, through) for e, _, through in logs), workers)
 
 
 def count_dirty(conn: sqlite3.Connection) -> int:
-    """How many workers the log names."""
-    return int(conn.execute("SELECT COUNT(DISTINCT worker_id) FROM dirty_log").fetchone()[0])
+    """How many workers wait for a reconciliation."""
+    return len(backlog(conn).workers)
 
 
-def clear_dirty(tx: Transaction, through_seq: int, again: Iterable[str] = ()) -> None:
-    """Forget the log up to ``through_seq``; name the workers ``again`` anew (their
+def clear_backlog(tx: Transaction, done: Backlog, again: Iterable[str] = ()) -> None:
+    """Mark what ``done`` read as reconciled; name the workers ``again`` anew (their
     recomputation failed: next time, from their first scan)."""
-    tx.conn.execute("DELETE FROM dirty_log WHERE seq <= ?", (through_seq,))
+    tx.conn.execute("DELETE FROM dirty_log WHERE seq <= ?", (done.log_end,))
+    tx.conn.executemany(
+        "INSERT INTO reconciled_logs VALUES (?, ?) "
+        "ON CONFLICT (edge_id) DO UPDATE SET seq = MAX(seq, excluded.seq)",
+        done.logs,
+    )
     tx.conn.executemany(
         "INSERT INTO dirty_log (worker_id, at_ms) VALUES (?, ?)",
         [(w, REGISTRY_CHANGE) for w in again],
@@ -80,6 +113,8 @@ class WorkerWatch:
     reconciled_at_ms: int
     settled: Settled | None = None
     """Where to recompute from next time (None: the first scan)."""
+    settled_text: str | None = field(default=None, compare=False, repr=False)
+    """``settled`` as stored, when it is known already (saves encoding it again)."""
 
 
 _WATCH = "worker_id, in_china, since_ms, due_ms, reconciled_at_ms, settled"
@@ -93,14 +128,17 @@ def save_watches(tx: Transaction, watches: Iterable[WorkerWatch]) -> None:
         "due_ms = excluded.due_ms, reconciled_at_ms = excluded.reconciled_at_ms, "
         "cut_ms = excluded.cut_ms, settled = excluded.settled",
         [(w.worker_id, int(w.in_china), w.since_ms, w.due_ms, w.reconciled_at_ms,
-          w.settled.cut_ms if w.settled else None, settled_json(w.settled))
+          w.settled.cut_ms if w.settled else None,
+          w.settled_text if w.settled_text is not None else settled_json(w.settled))
          for w in watches],
     )  # fmt: skip
 
 
 def _watch(row: Sequence[Any]) -> WorkerWatch:
-    worker_id, in_china, since, due, at, settled = row
-    return WorkerWatch(worker_id, bool(in_china), since, due, at, settled_from_json(settled))
+    worker_id, in_china, since, due, at, text = row
+    settled = settled_from_json(text)
+    kept = text if settled is not None else None
+    return WorkerWatch(worker_id, bool(in_china), since, due, at, settled, kept)
 
 
 def get_watch(conn: sqlite3.Connection, worker_id: str) -> WorkerWatch | None:
@@ -150,56 +188,67 @@ def workers_in_china(conn: sqlite3.Connection) -> list[WorkerWatch]:
 
 
 # -- a settled past, as JSON -------------------------------------------------------------
-# Observations as {"obs": {field: value}} (the QR digest in hex); the dataclasses
-# around them as {"type": name, "fields": {...}}. A stored value that no longer decodes
-# (the engine's values changed) is treated as no cut: a recomputation from the first
-# scan, which then settles again.
+# Compact and positional: an Observation is {"O": [its fields in order]} (the QR digest
+# in hex), a CarriedStay {"C": [...]}, a Settled {"S": [...]}, a tuple a list. The
+# document carries a digest of the three types' field names: a value stored before
+# the engine's values changed does not decode, and counts as no cut (a recomputation
+# from the first scan, which then settles again).
 
-_DATACLASSES: dict[str, type[Any]] = {"Settled": Settled, "CarriedStay": CarriedStay}
+_TYPES: dict[str, type[Any]] = {"O": Observation, "C": CarriedStay, "S": Settled}
+_CODES = {kind: code for code, kind in _TYPES.items()}
+_SHAPE = hashlib.sha256(
+    repr([[f.name for f in fields(kind)] for kind in _TYPES.values()]).encode()
+).hexdigest()[:12]
+_DIRECTIONS = {d.value: d for d in Direction}
+_OUTCOMES = {o.value: o for o in Outcome}
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, Observation):
-        found = {f.name: getattr(value, f.name) for f in fields(value)}
-        found["qr_digest"] = value.qr_digest.hex()
-        return {"obs": found}
-    if is_dataclass(value) and not isinstance(value, type):
-        encoded = {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
-        return {"type": type(value).__name__, "fields": encoded}
+        *head, digest = (getattr(value, f.name) for f in fields(value))
+        return {"O": [*head, digest.hex()]}
+    code = _CODES.get(type(value))
+    if code is not None:
+        return {code: [_encode(getattr(value, f.name)) for f in fields(value)]}
     if isinstance(value, tuple | list):
         return [_encode(v) for v in value]
     return value
 
 
-def _observation(found: dict[str, Any]) -> Observation:
-    return Observation(**{
-        **found, "direction": Direction(found["direction"]),
-        "verdict": Outcome(found["verdict"]), "reasons": tuple(found["reasons"]),
-        "qr_digest": bytes.fromhex(found["qr_digest"]),
-    })  # fmt: skip
+def _observation(v: list[Any]) -> Observation:
+    edge, seq, site, direction, verdict, reasons, pid, wid, eid, ok, at, hlc, digest = v
+    return Observation(
+        edge, seq, site, _DIRECTIONS[direction], _OUTCOMES[verdict], tuple(reasons), pid,
+        wid, eid, ok, at, hlc, bytes.fromhex(digest),
+    )  # fmt: skip
 
 
 def _decode(value: Any) -> Any:
-    if isinstance(value, dict) and "obs" in value:
-        return _observation(value["obs"])
     if isinstance(value, dict):
-        kind = _DATACLASSES[value["type"]]
-        return kind(**{k: _decode(v) for k, v in value["fields"].items()})
+        ((code, values),) = value.items()
+        if code == "O":
+            return _observation(values)
+        return _TYPES[code](*(_decode(v) for v in values))
     if isinstance(value, list):
         return tuple(_decode(v) for v in value)
     return value
 
 
 def settled_json(settled: Settled | None) -> str | None:
-    return None if settled is None else json.dumps(_encode(settled))
+    if settled is None:
+        return None
+    return json.dumps({"shape": _SHAPE, "value": _encode(settled)}, separators=(",", ":"))
 
 
 def settled_from_json(text: str | None) -> Settled | None:
     if not text:
         return None
     try:
-        found = _decode(json.loads(text))
-    except (KeyError, TypeError, ValueError):
+        document = json.loads(text)
+        if document.get("shape") != _SHAPE:
+            return None
+        found = _decode(document["value"])
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     return found if isinstance(found, Settled) else None
 

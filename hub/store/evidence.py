@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from hub.reconcile import EdgeWatermark, IntegrityIncident, Observation, PermitRecord
@@ -25,6 +26,8 @@ from protocol.verdict import Direction, Outcome
 
 CHUNK = 500
 """Workers per ``IN (...)`` query."""
+PERMIT_MEMO = 65_536
+"""Permit records kept built (about 2 kB each)."""
 
 _DIRECTIONS = {d.value: d for d in Direction}
 _OUTCOMES = {o.value: o for o in Outcome}
@@ -93,7 +96,10 @@ _PERMIT_FROM = (
 )
 
 
-def _permit_record(row: Sequence[object]) -> PermitRecord:
+@lru_cache(maxsize=PERMIT_MEMO)
+def _permit_record(row: tuple[object, ...]) -> PermitRecord:
+    """The record of a permit row, memoised by the whole row (a changed row is a new
+    key): building and checking a Permit costs more than reading it."""
     (pid, name, name_zh, bpn, birth, sex, eid, zones, vfrom, vuntil, health, insurance,
      single, issued_at, key_id, park, hiring_until) = row  # fmt: skip
     worker = Worker(str(name), str(bpn), date.fromisoformat(str(birth)), Sex(str(sex)),
@@ -124,7 +130,7 @@ def permit_records_of(
             f"SELECT {_PERMIT} {_PERMIT_FROM} WHERE p.border_pass_no IN ({marks})", chunk
         )
         for row in rows:
-            found[str(row[3])].append(_permit_record(row))
+            found[str(row[3])].append(_permit_record(tuple(row)))
     return found
 
 

@@ -3,6 +3,7 @@ next change a worker's alerts."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -22,13 +23,16 @@ from hub.alert_lifecycle import (
 )
 from hub.alert_schedule import next_due_ms
 from hub.reconcile import (
+    EdgeWatermark,
     Geography,
     Observation,
     PermitRecord,
     ReconcileContext,
     ReconcileSettings,
     build_timeline,
+    settle,
 )
+from hub.store.alert_queues import settled_from_json, settled_json
 from protocol.days import DAY_MS, end_of_day_ms, start_of_day_ms
 from protocol.sites import default_site_map
 from protocol.verdict import Direction, Outcome
@@ -114,3 +118,30 @@ def test_out_of_china_time_changes_nothing(now: int) -> None:
     left = [scan(1, "dongxing-port", "in", ENTRY), scan(2, "dongxing-port", "out", ENTRY + HOUR_MS)]
     assert due(left, now) is None
     assert due([], now) is None
+
+
+def test_a_settled_past_round_trips_through_its_stored_form() -> None:
+    permit = record()
+    scans = [
+        scan(1, "dongxing-port", "in", ENTRY),
+        scan(2, "jiangping-park", "in", ENTRY + HOUR_MS),
+        scan(3, "dongxing-port", "out", ENTRY + 10 * HOUR_MS),
+        scan(4, "dongxing-port", "in", ENTRY + DAY_MS),
+        scan(5, "jiangping-park", "check", ENTRY + DAY_MS + HOUR_MS),
+    ]
+    now = ENTRY + 3 * DAY_MS
+    marks = [EdgeWatermark("edge", "dongxing-port", now, now)]
+    ctx = ReconcileContext.build(GEOGRAPHY, now, marks, settings=ReconcileSettings())
+    book = {permit.permit_id: permit}
+    cut = settle(build_timeline(permit.worker_id, scans, book, GEOGRAPHY), book, ctx)
+    assert cut is not None and cut.stay is not None  # in China across the cut
+    assert cut.previous_exit == scans[2]
+    text = settled_json(cut)
+    assert text is not None
+    assert settled_from_json(text) == cut
+    assert settled_json(None) is None and settled_from_json(None) is None
+    stale = json.loads(text)
+    stale["shape"] = "older"
+    assert settled_from_json(json.dumps(stale)) is None  # the engine's values changed
+    for broken in ("{", "[]", '{"shape": 1}', text.replace('"S"', '"X"')):
+        assert settled_from_json(broken) is None

@@ -9,7 +9,7 @@ park, a try inland, a permit run out) so that the rules also build alerts. Each 
 has one edge that numbers its scans in time order. A worker's scans are allocated
 together, as the store would load them.
 
-Measured, with the engine only (no SQLite, no HTTP):
+Measured twice. With the engine only (no SQLite, no HTTP):
 
 * the full recomputation: every worker's timeline and alerts, in events per second
   (the periodic tick, or a hub recomputing everything);
@@ -19,28 +19,44 @@ Measured, with the engine only (no SQLite, no HTTP):
   (``hub.reconcile.settle``) over the scans since; and, for comparison, over their
   whole history. Medians of several runs, in milliseconds.
 
-Ingest into the hub's store will be added to this same script by the store's author,
-so that the figures become the issue's "ingest plus reconciliation". The last line is
-one JSON object: ``events_per_s``, ``incremental_batch_ms`` (from settled cuts) and
-``full_history_batch_ms``, each batch figure the worse of a border gate's batch and a
-park gate's.
+Then through the hub's store (``bench/support/hub_store.py`` says exactly which
+path): every edge's log ingested (the sync protocol's ``ingest_push`` and the
+store's batched insert) and every worker reconciled by the hub's reconciler, in events
+per second of the two together; and the same two next-morning batches pushed through
+``SyncService.push`` and reconciled from the settled cuts the bulk run stored, once
+each (they change the store), in milliseconds.
 
-    .venv/bin/python bench/reconcile.py [--workers N] [--events-per-worker N]
+The last line is one JSON object: ``events_per_s`` (ingest plus reconciliation
+through the store, wall clock), ``incremental_batch_ms`` (push plus reconciliation of
+one batch through the store, the worse of the two), then ``cpu_events_per_s`` (the
+same over the process's CPU time: on a machine shared with other work the wall clock
+also counts the others), ``ingest_events_per_s``, ``reconcile_events_per_s``,
+``batch_push_ms``, ``batch_reconcile_ms`` (the parts), ``engine_events_per_s``,
+``engine_batch_ms`` and ``engine_full_history_batch_ms`` (the engine alone).
+
+    .venv/bin/python bench/reconcile.py [--events N | --workers N] [--events-per-worker N]
+
+``--events 200000`` makes a quick run (2,000 workers).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import random
 import statistics
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from operator import attrgetter
+from pathlib import Path
+
+from support.hub_store import EdgeLog, HubStore
 
 from hub.reconcile import (
     EdgeWatermark,
@@ -54,6 +70,7 @@ from hub.reconcile import (
     worker_alerts,
 )
 from protocol.days import start_of_day_ms
+from protocol.keys import SigningKey
 from protocol.permit import Permit, Sex, Worker
 from protocol.sites import SiteKind, default_site_map
 from protocol.verdict import Direction, Outcome
@@ -105,7 +122,7 @@ def make_person(index: int, rng: random.Random) -> Person:
     permit = Permit(
         permit_id=f"P{index:07d}",
         worker=Worker(f"Worker {index}", f"VN{index:08d}", date(1990, 1, 1), Sex.FEMALE),
-        employer_id=f"EMP{index % 400:04d}",
+        employer_id=f"EMP{list(PARKS).index(park)}{index % 64:02d}",  # in the worker's park
         zones=PARKS[park],
         valid_from=start,
         valid_until=end,
@@ -279,7 +296,8 @@ def generate(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--workers", type=int, help="instead of --events: this many workers")
     parser.add_argument("--events-per-worker", type=int, default=100)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=5)
@@ -288,16 +306,18 @@ def main() -> None:
     geography = Geography.of(default_site_map())
 
     started = time.perf_counter()
-    people, history, next_day, seqs = generate(args.workers, args.events_per_worker, rng)
+    workers = args.workers or max(1, args.events // args.events_per_worker)
+    people, history, next_day, seqs = generate(workers, args.events_per_worker, rng)
     events = sum(map(len, history.values()))
     print(f"generated {events:,} events in {time.perf_counter() - started:.1f} s")
 
-    ctx = context(geography, clock(next_day, 6, 0))
+    now_ms = clock(next_day, 6, 0)
+    ctx = context(geography, now_ms)
     computing, settling, kinds, cuts = recompute_all(people, history, ctx)
-    events_per_s = events / computing.wall
+    engine_per_s = events / computing.wall
     print(
-        f"full recomputation: {computing.wall:.2f} s ({computing.cpu:.2f} s CPU), "
-        f"{events_per_s:,.0f} events/s; settling everyone: {settling.wall:.2f} s"
+        f"engine, full recomputation: {computing.wall:.2f} s ({computing.cpu:.2f} s CPU), "
+        f"{engine_per_s:,.0f} events/s; settling everyone: {settling.wall:.2f} s"
     )
     print("alerts:", dict(sorted(kinds.items())))
     print(f"workers with a settled cut: {len(cuts):,} of {len(people):,}")
@@ -305,37 +325,108 @@ def main() -> None:
     tomorrow = [scan for p in people for scan in day_of(p, next_day, rng)]
     fresh = numbered(tomorrow, people, seqs)
     persons = {p.record.worker_id: p for p in people}
-    results = [
-        measure_batch(persons, history, fresh, cuts, geography, args.batch, kind)
-        for kind in (SiteKind.BORDER_GATE, SiteKind.PARK_GATE)
-    ]
+    batches = [next_batch(fresh, geography, args.batch, k)
+               for k in (SiteKind.BORDER_GATE, SiteKind.PARK_GATE)]  # fmt: skip
+    results = [measure_batch(persons, history, batch, cuts, geography) for batch in batches]
+    hub = asyncio.run(through_the_hub(people, history, batches, events, now_ms))
     summary = {
-        "events_per_s": round(events_per_s),
-        "incremental_batch_ms": max(r[0] for r in results),
-        "full_history_batch_ms": max(r[1] for r in results),
+        **hub,
+        "engine_events_per_s": round(engine_per_s),
+        "engine_batch_ms": max(r[0] for r in results),
+        "engine_full_history_batch_ms": max(r[1] for r in results),
     }
     print(json.dumps(summary))
+
+
+def edge_logs(history: dict[str, list[Observation]]) -> dict[str, EdgeLog]:
+    """Each edge's log, encoded and chained, with a key of its own."""
+    per_edge: dict[str, list[Observation]] = {}
+    for observations in history.values():
+        for obs in observations:
+            per_edge.setdefault(obs.edge_id, []).append(obs)
+    logs = {}
+    for i, (edge, observations) in enumerate(sorted(per_edge.items())):
+        log = EdgeLog(edge, observations[0].site, SigningKey(bytes([i + 1]) * 32), [])
+        log.extend(sorted(observations, key=SEQ))
+        logs[edge] = log
+    return logs
+
+
+async def through_the_hub(
+    people: list[Person],
+    history: dict[str, list[Observation]],
+    batches: list[list[Observation]],
+    events: int,
+    now_ms: int,
+) -> dict[str, float]:
+    """Ingest and reconcile everything in a hub's store, then each batch."""
+    started = time.perf_counter()
+    logs = edge_logs(history)
+    print(f"encoded the edges' logs in {time.perf_counter() - started:.1f} s")
+    ingest, reconcile = Stopwatch(), Stopwatch()
+    with tempfile.TemporaryDirectory(prefix="bench-reconcile-") as directory:
+        hub = HubStore(Path(directory), default_site_map(), now_ms)
+        try:
+            await hub.register([p.record for p in people], logs.values())
+            with ingest:
+                await hub.ingest(list(logs.values()))
+            with reconcile:
+                _, tally = await hub.reconcile()
+            timings = [await push_one(hub, logs, batch) for batch in batches]
+        finally:
+            hub.close()
+    for name, watch in (("ingest", ingest), ("reconciliation", reconcile)):
+        print(f"hub: {name} {watch.wall:.1f} s ({watch.cpu:.1f} s CPU, all threads), "
+              f"{events / watch.wall:,.0f} events/s")  # fmt: skip
+    print(f"hub: {len(tally.raised):,} alerts raised")
+    worst = max(timings, key=sum)
+    return {
+        "events_per_s": round(events / (ingest.wall + reconcile.wall)),
+        "incremental_batch_ms": round(sum(worst) * 1000, 1),
+        "cpu_events_per_s": round(events / (ingest.cpu + reconcile.cpu)),
+        "ingest_events_per_s": round(events / ingest.wall),
+        "reconcile_events_per_s": round(events / reconcile.wall),
+        "batch_push_ms": round(worst[0] * 1000, 1),
+        "batch_reconcile_ms": round(worst[1] * 1000, 1),
+    }
+
+
+async def push_one(
+    hub: HubStore, logs: dict[str, EdgeLog], batch: list[Observation]
+) -> tuple[float, float]:
+    log = logs[batch[0].edge_id]
+    first = len(log.encoded)
+    log.extend(batch)
+    hub.clock.set(max(o.at_ms for o in batch) + MINUTE)
+    push_s, reconcile_s, tally = await hub.push_batch(log, first)
+    print(f"hub: batch of {len(batch)} events from {log.edge_id}: push {push_s * 1000:.1f} ms, "
+          f"reconciliation of {tally.workers} workers {reconcile_s * 1000:.1f} ms")  # fmt: skip
+    return push_s, reconcile_s
+
+
+def next_batch(
+    fresh: dict[str, list[Observation]], geography: Geography, size: int, kind: SiteKind
+) -> list[Observation]:
+    """The first ``size`` scans of the next day at the busiest edge of ``kind``."""
+    sites = {s.site_id for s in geography.sites.values() if s.kind is kind}
+    busiest = Counter(o.edge_id for obs in fresh.values() for o in obs if o.site in sites)
+    edge = busiest.most_common(1)[0][0]
+    return sorted((o for obs in fresh.values() for o in obs if o.edge_id == edge), key=SEQ)[:size]
 
 
 def measure_batch(
     persons: dict[str, Person],
     history: dict[str, list[Observation]],
-    fresh: dict[str, list[Observation]],
+    logged: list[Observation],
     cuts: dict[str, Settled],
     geography: Geography,
-    size: int,
-    kind: SiteKind,
 ) -> tuple[float, float]:
-    """The first ``size`` scans of the next day at the busiest edge of ``kind``,
-    recomputed from settled cuts and over whole histories: medians in ms."""
-    sites = {s.site_id for s in geography.sites.values() if s.kind is kind}
-    busiest = Counter(o.edge_id for obs in fresh.values() for o in obs if o.site in sites)
-    edge = busiest.most_common(1)[0][0]
-    logged = sorted((o for obs in fresh.values() for o in obs if o.edge_id == edge), key=SEQ)
+    """One edge's batch recomputed by the engine from settled cuts and over whole
+    histories: medians in ms."""
     batch: dict[str, list[Observation]] = {}
-    for obs in logged[:size]:
+    for obs in logged:
         batch.setdefault(obs.worker_id or "", []).append(obs)
-    ctx = context(geography, max(o.at_ms for o in logged[:size]) + MINUTE)
+    ctx = context(geography, max(o.at_ms for o in logged) + MINUTE)
     runs = [recompute_batch(persons, history, batch, ctx, cuts) for _ in range(7)]
     from_cut = round(statistics.median(r.wall for r in runs) * 1000, 1)
     from_cut_cpu = round(statistics.median(r.cpu for r in runs) * 1000, 1)
@@ -343,8 +434,8 @@ def measure_batch(
     whole = round(statistics.median(r.wall for r in runs) * 1000, 1)
     whole_cpu = round(statistics.median(r.cpu for r in runs) * 1000, 1)
     print(
-        f"batch of {len(logged[:size])} events from {edge}: {len(batch)} workers, "
-        f"{from_cut} ms ({from_cut_cpu} CPU) from settled cuts, "
+        f"engine, batch of {len(logged)} events from {logged[0].edge_id}: {len(batch)} "
+        f"workers, {from_cut} ms ({from_cut_cpu} CPU) from settled cuts, "
         f"{whole} ms ({whole_cpu} CPU) over whole histories"
     )
     return from_cut, whole

@@ -21,7 +21,7 @@ def test_the_benchmark_runs_and_ends_with_its_json_line() -> None:
     )
     lines = done.stdout.strip().splitlines()
     figures = json.loads(lines[-1])
-    assert set(figures) == {"events_per_s", "incremental_batch_ms", "full_history_batch_ms"}
+    assert {"events_per_s", "incremental_batch_ms", "engine_full_history_batch_ms"} <= set(figures)
     assert all(value > 0 for value in figures.values())
     assert any(line.startswith("generated 6,000 events") for line in lines)
     assert any(line.startswith("workers with a settled cut: 60 of 60") for line in lines)

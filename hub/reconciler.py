@@ -61,6 +61,8 @@ class ReconcilerSettings:
     """Real seconds to wait after a wake-up for more pushes."""
     batch_workers: int = 500
     """Workers per read-compute-write round."""
+    drain_rounds: int = 4
+    """Backlogs read per drain at most."""
     rules: ReconcileSettings = field(default_factory=ReconcileSettings)
 
 
@@ -138,7 +140,7 @@ class Reconciler:
     # -- runs ----------------------------------------------------------------------------
 
     async def drain(self) -> Tally:
-        """Recompute every worker the dirty log names."""
+        """Recompute the workers with scans not reconciled yet, or a registry change."""
         async with self._lock:
             return await self._drain()
 
@@ -151,28 +153,27 @@ class Reconciler:
             workers, horizons = await self.db.read(lambda c: self._tick_workers(c, now))
             tally.add(await self._recompute([queues.DirtyWorker(w, NO_SCAN) for w in workers]))
             computed = await self.db.read(lambda c: self._edge_alerts(c, now))
-            tally.add(await self.db.write(lambda tx: self.recorder.record_edges(tx, computed, now)))
+            edges = await self.db.write(lambda tx: self.recorder.record_edges(tx, computed, now))
+            self._notify(edges)
+            tally.add(edges)
             self._horizons_seen = horizons
-            self._notify(tally)
             return tally
 
-    async def reconcile(self, worker_ids: Sequence[str]) -> Tally:
-        """Recompute these workers now, from their first scan."""
-        async with self._lock:
-            full = [queues.DirtyWorker(w, queues.REGISTRY_CHANGE) for w in worker_ids]
-            return await self._recompute(full)
-
     async def _drain(self) -> Tally:
+        """A few rounds of: read the backlog, recompute its workers, clear it. Bounded,
+        so that pushes arriving all the time do not hold the tick back: what is left
+        waits for the next wake-up (each push wakes it) or tick."""
         tally = Tally()
-        while True:
+        for _ in range(self.settings.drain_rounds):
             backlog = await self.db.read(self._read_backlog)
             if backlog.empty:
-                return tally
+                break
             done = await self._recompute(backlog.workers)
             tally.add(done)
             await self._clear(backlog, done.failed)
             if done.failed:  # named again: retried at the next wake-up or tick
-                return tally
+                break
+        return tally
 
     async def _clear(self, backlog: queues.Backlog, failed: list[str]) -> None:
         await self.db.write(lambda tx: queues.clear_backlog(tx, backlog, failed))

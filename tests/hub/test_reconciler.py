@@ -7,17 +7,20 @@ change."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import sqlite3
+import time
 from datetime import date
 from typing import Any
 
 import pytest
-from alertkit import HOUR_MS, World, after_day, day_ms, make_world, other_worker
-from edgeclient import Card
+from alertkit import HOUR_MS, TEST_CONFIG, World, after_day, day_ms, make_world, other_worker
+from edgeclient import Card, EdgeClient, card_of
 from factories import NOW_MS
-from hubkit import Hub
+from hubkit import EMPLOYER, Hub, permit_body
 
+from borderpass.clock import AcceleratedClock
 from hub.alerts_setup import RECONCILER
 from hub.app import create_app
 from hub.reconcile import Geography, ReconcileContext, ReconcileSettings, worker_alerts
@@ -251,3 +254,34 @@ async def test_a_revocation_and_its_lifting_recompute_the_workers(
     after = await world.alert(alert["id"])
     assert (after["retracted"], after["status"]) == (True, "resolved")
     assert after["note"] == "no longer raised on recomputation"
+
+
+async def test_the_tick_lives_in_accelerated_time(hub: Hub, aiohttp_client: Any) -> None:
+    """A real tick every 20 ms, thresholds in simulated time: a simulated day per
+    real second brings the overstay without the test calling the reconciler."""
+    clock = AcceleratedClock(T0, 86_400.0, time.time_ns() // 1_000_000)
+    fast = {"reconcile_tick_s": 0.02, "sync_window_s": 100 * 86_400, "enrol_token_hours": 1e3}
+    config = dataclasses.replace(hub.config, **{**TEST_CONFIG, **fast})
+    client = await aiohttp_client(create_app(config, clock))
+    admin = {"Authorization": f"Bearer {hub.admin_token}"}
+    world = World(client, hub)
+    made = await client.post("/api/employers", json=EMPLOYER, headers=admin)
+    assert made.status == 201, await made.text()
+    body = permit_body(zones=["dongxing", "dongxing/jiangping"], valid_until="2026-11-03")
+    issued = await client.post("/api/permits", json=body, headers=admin)
+    assert issued.status == 201, await issued.text()
+    card = card_of(await issued.json(), body)
+    gate = await EdgeClient.enrol(client, admin, "dongxing-port", clock)
+    gate.scan(card, "in")
+    await gate.push()
+    for _ in range(1500):  # up to 30 real seconds; the end of 3 November is ~1.5 s away
+        found = await client.get("/api/alerts", params={"kind": "overstay"}, headers=admin)
+        overstays = (await found.json())["alerts"]
+        if overstays:
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("no overstay came with the ticks")
+    assert overstays[0]["facts"]["end_date"] == "2026-11-03"
+    assert clock.now_ms() > after_day(date(2026, 11, 3), hours=0)
+    assert world.reconciler.settings.tick_s == 0.02

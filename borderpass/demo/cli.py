@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     options = DemoOptions(args.seed, args.workers, args.employers, args.days, args.speed,
                           args.data, args.serve, args.port_base)  # fmt: skip
-    namespace, note = netns.create() if args.netns else (None, "--no-netns")
+    namespace, note = netns.create() if args.netns else (None, "--no-netns was given")
     if namespace is None:
         note = f"zeroconf skipped: {note}; every edge gets the hub's address"
     try:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     except (DemoError, ProcessFailed, ValueError) as exc:
         print(f"borderpass demo: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("\nborderpass demo: stopped", file=sys.stderr)
         return 130
     finally:

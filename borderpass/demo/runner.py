@@ -12,6 +12,7 @@ import contextlib
 import json
 import secrets
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,15 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the demo as Ctrl-C does: cancelled, so every process is stopped."""
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
 async def run_demo(options: DemoOptions, namespace: Namespace | None, network_note: str) -> int:
+    stop_on_sigterm()
     sites = default_site_map()
     if set(SITE_ORDER) != set(sites.sites):
         raise DemoError("the shipped site map is not the one the demo knows")

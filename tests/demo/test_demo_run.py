@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,31 @@ def test_a_short_demo_detects_every_planted_incident_and_nothing_else(tmp_path: 
         assert "zeroconf skipped:" in done.stdout
     assert processes_using(data) == [], "a process of the demo outlived it"
     assert os.path.exists(data / "logs" / "hub.log")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_process_and_removes_the_namespace(tmp_path: Path) -> None:
+    data, log = tmp_path / "demo", tmp_path / "out.txt"
+    argv = [sys.executable, "-m", "borderpass.cli", "demo", "--workers", "40", "--employers",
+            "6", "--days", "2", "--speed", "3600", "--data", str(data),
+            "--port-base", str(free_port_base())]  # fmt: skip
+    with open(log, "w") as out:
+        demo = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while "traffic [" not in log.read_text() and time.monotonic() < deadline:
+            assert demo.poll() is None, log.read_text()[-3000:]
+            time.sleep(0.5)
+        assert processes_using(data), "the hub and edges should be running"
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=60) == 130, log.read_text()[-3000:]
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+    assert "borderpass demo: stopped" in log.read_text()
+    assert processes_using(data) == []
+    if netns.unavailable_reason() is None:
+        assert netns.NAMESPACE not in netns.run_command(["ip", "netns", "list"])
+        gone = subprocess.run(["ip", "link", "show", netns.HOST_IF], capture_output=True,
+                              check=False)  # fmt: skip
+        assert gone.returncode != 0

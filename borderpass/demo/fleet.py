@@ -20,7 +20,7 @@ from borderpass.clock import Clock
 from .clients import ApiCallFailed, EdgeClient, HubClient
 from .layout import SITE_ORDER, Layout, Phase
 from .population import Population
-from .processes import ProcessFailed, Services, run_once
+from .processes import Services, run_once
 
 log = logging.getLogger("borderpass.demo")
 TOKEN_LINE = "admin API token (shown once, keep it safe):"
@@ -228,6 +228,3 @@ async def settle(
         last = state
         await asyncio.sleep(1.0)
     return await hub.alerts(), False
-
-
-__all__ = ["DemoError", "ProcessFailed"]

@@ -96,6 +96,7 @@ def setup_commands(ns: Namespace) -> list[list[str]]:
         ["ip", "-n", n, "link", "set", inside, "up"],
         ["ip", "-n", n, "link", "set", "lo", "up"],
         ["ip", "-n", n, "link", "set", "lo", "multicast", "on"],
+        ["ip", "netns", "exec", n, sys.executable, "-c", "pass"],  # programs run inside
     ]  # fmt: skip
 
 

@@ -40,7 +40,6 @@ from .schedule import (
     OfflineWindow,
     Plan,
     PlannedAction,
-    PlannedScan,
     wall,
 )
 
@@ -263,6 +262,3 @@ def build_plan(population: Population, sites: SiteMap) -> Plan:
         traffic_start_ms=wall(1, 6),
         traffic_end_ms=max(s.at_ms for s in scans) + HOUR_MS // 2,
     )
-
-
-__all__ = ["SCRIPTS", "PlannedScan", "build_plan"]

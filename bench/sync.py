@@ -13,7 +13,7 @@ The last line is one JSON object: ``events_per_s``, ``raw_insert_per_s``, ``rati
 Targets: at least 50,000 events per second end to end and at least 25% of the raw
 insert rate.
 
-    .venv/bin/python bench/sync.py [--events 200000] [--batch 2000]
+    .venv/bin/python bench/sync.py [--events 200000] [--batch 5000]
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ async def catch_up(edge_dir: Path, hub_url: str, batch: int, total: int) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=5000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -81,7 +81,7 @@ class EdgeConfig:
     pull_interval_s: float = field(
         default=15.0, metadata={"help": "seconds between pulls of revocations and other data"}
     )
-    sync_batch_events: int = field(default=2000, metadata={"help": "events per push frame"})
+    sync_batch_events: int = field(default=5000, metadata={"help": "events per push frame"})
     backoff_base_s: float = field(
         default=1.0, metadata={"help": "first retry delay after a failed sync"}
     )

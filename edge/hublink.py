@@ -136,7 +136,18 @@ class HubLink:
         hub_time_ms: int,
     ) -> M:
         """Send a signed request; return the reply only if the pinned hub signed it."""
-        body = encode_frame(message)
+        return await self.signed_frame(path, encode_frame(message), kind, key, edge_id, hub_time_ms)
+
+    async def signed_frame(
+        self,
+        path: str,
+        body: bytes,
+        kind: type[M],
+        key: SigningKey,
+        edge_id: str,
+        hub_time_ms: int,
+    ) -> M:
+        """:meth:`signed` for a frame already encoded (a push prepared in advance)."""
         nonce = os.urandom(auth.NONCE_LEN)
         signed = auth.sign_request(key, edge_id, "POST", path, body, hub_time_ms, nonce)
         reply = await self.transport.post(path, body, signed.headers())

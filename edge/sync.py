@@ -32,7 +32,7 @@ from protocol.hlc import ClockDriftError, HlcTimestamp
 from protocol.keys import SigningKey
 from protocol.sync import auth
 from protocol.sync.datasets import PRIORITY
-from protocol.sync.frames import SyncError
+from protocol.sync.frames import SyncError, encode_frame
 from protocol.sync.messages import Cursor, PullReply, PullRequest, PushReply, PushRequest
 from protocol.sync.session import Action, Input, Session, State, backoff_delay, refusal_input
 
@@ -50,12 +50,21 @@ DAY_MS = 86_400_000
 class SyncSettings:
     push_interval_s: float = 5.0
     pull_interval_s: float = 15.0
-    batch_events: int = 2000
+    batch_events: int = 5000
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 300.0
     clock_check_s: float = 600.0
     max_hlc_drift_ms: int = 10 * 60_000
     retention_days: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPush:
+    after: int
+    """The acknowledged sequence number this frame continues from."""
+    last: int
+    """The last sequence number in it (``after`` for a heartbeat)."""
+    body: bytes
 
 
 @dataclass
@@ -92,6 +101,7 @@ class SyncClient:
         self.push = LoopState("push", settings.push_interval_s, self._push_once)
         self.pull = LoopState("pull", settings.pull_interval_s, self._pull_once)
         self._tasks: list[asyncio.Task[None]] = []
+        self._ahead: asyncio.Task[PreparedPush] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -101,6 +111,8 @@ class SyncClient:
         self._tasks = [asyncio.create_task(self._run(loop)) for loop in (self.push, self.pull)]
 
     async def stop(self) -> None:
+        if self._ahead is not None:
+            self._ahead.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -235,17 +247,17 @@ class SyncClient:
         self.state.head = LogHead(head.seq, head.hash, clock)
         tx.on_rollback(partial(setattr, self.state, "head", head))
 
-    async def _push_once(self) -> Input:
-        status = await self.db.read(store.read_sync_state)
-        acked = status.acknowledged_seq
+    async def _prepare_push(self, after: int, epoch: str) -> PreparedPush:
+        """The push frame of the events after ``after``: read and encoded off the event
+        loop, so the next batch is ready while the hub stores this one."""
         batch = self.settings.batch_events
-        events = await self.db.read(lambda conn: store.events_after(conn, acked, batch))
+        events = await self.db.read(lambda conn: store.events_after(conn, after, batch))
         floor = await self.db.read(store.oldest_seq)
         head = self.state.head
         last_seq, last_hash = (events[-1].seq, events[-1].hash) if events else (0, GENESIS)
         trust = self.state.trust
         push = PushRequest(
-            epoch_seen=status.hub_epoch or "",
+            epoch_seen=epoch,
             floor_seq=floor,
             events=tuple(e.body for e in events),
             head_signature=self.key.sign(
@@ -253,11 +265,32 @@ class SyncClient:
             ),
             edge_hlc=head.clock.last.pack(),
             edge_offset_ms=self._offset_ms or 0,
-            pending=max(0, head.seq - max(acked, last_seq)),
+            pending=max(0, head.seq - max(after, last_seq)),
             trust_version=0 if trust is None else trust.record.version,
         )
-        reply = await self.link.signed(
-            "/sync/v1/push", push, PushReply, self.key, self.edge_id, self._hub_time()
+        body = await asyncio.to_thread(encode_frame, push)
+        return PreparedPush(after, max(after, last_seq), body)
+
+    async def _next_push(self, acked: int, epoch: str) -> PreparedPush:
+        """The prepared frame for the events after ``acked``, if one is ready."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            try:
+                prepared = await ahead
+            except Exception:
+                prepared = None
+            if prepared is not None and prepared.after == acked:
+                return prepared
+        return await self._prepare_push(acked, epoch)
+
+    async def _push_once(self) -> Input:
+        status = await self.db.read(store.read_sync_state)
+        acked, epoch = status.acknowledged_seq, status.hub_epoch or ""
+        prepared = await self._next_push(acked, epoch)
+        if prepared.last < self.state.head.seq:  # more to send: read ahead meanwhile
+            self._ahead = asyncio.create_task(self._prepare_push(prepared.last, epoch))
+        reply = await self.link.signed_frame(
+            "/sync/v1/push", prepared.body, PushReply, self.key, self.edge_id, self._hub_time()
         )
         await self.db.write(partial(self._pushed, reply=reply))
         if reply.acked_seq != acked and reply.acked_seq < self.state.head.seq:

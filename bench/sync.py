@@ -84,11 +84,12 @@ def fill_edge(data_dir: Path, log: list[tuple[ScanEvent, bytes, bytes]]) -> None
 
 
 def raw_insert_rate(rows: list[tuple[object, ...]], directory: Path) -> float:
-    db = Database(directory / "raw.db", schema.migrate).open()
+    db = schema.open_database(directory / "raw.db", cache_mb=256)
     db.close()
     conn = sqlite3.connect(directory / "raw.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA cache_size = -262144")  # what the hub's writer has
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(hub_store.EVENT_INSERT, rows)

@@ -83,10 +83,16 @@ class Database:
         synchronous: str = "FULL",
         max_batch: int = 512,
         readers: int = 4,
+        page_size: int | None = None,
+        cache_mb: int | None = None,
     ) -> None:
+        """``page_size`` applies to a database this call creates (SQLite fixes it
+        then); ``cache_mb`` sizes the writer's page cache (default: SQLite's 2 MB)."""
         self.path = Path(path)
         self._migrate = migrate
         self._synchronous = synchronous
+        self._page_size = page_size
+        self._cache_mb = cache_mb
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -100,8 +106,12 @@ class Database:
     def open(self) -> Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(self.path)
+        if self._page_size is not None:
+            conn.execute(f"PRAGMA page_size = {int(self._page_size)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        if self._cache_mb is not None:
+            conn.execute(f"PRAGMA cache_size = -{int(self._cache_mb) * 1024}")
         self._migrate(sqlite_utils.Database(conn))
         self._conn = conn
         self._thread = threading.Thread(target=self._run, name=f"write-{self.path.stem}")

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from borderpass.clock import Clock
-from borderpass.sqlite import Database
 from hub import context
 from hub.alerts_setup import install_alerts
 from hub.config import HubConfig
@@ -21,7 +20,7 @@ from hub.keyring import Keyring
 from hub.middleware import authenticate, refusals, security_headers
 from hub.roles import AccessPolicy
 from hub.routes import setup_routes
-from hub.store.schema import migrate
+from hub.store.schema import open_database
 from hub.sync_setup import install_sync
 from protocol.sites import SiteMap, default_site_map, parse_site_map
 
@@ -31,7 +30,8 @@ EXTENSIONS: list[Extension] = []
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
-    database = Database(app[context.CONFIG].database_path, migrate).open()
+    config = app[context.CONFIG]
+    database = open_database(config.database_path, config.db_cache_mb)
     app[context.DB] = database
     yield
     database.close()

@@ -15,7 +15,6 @@ import secrets
 import sqlite3
 from pathlib import Path
 
-from borderpass.sqlite import Database
 from hub.store import schema
 from hub.store import trust as trust_store
 
@@ -43,7 +42,7 @@ def restore(database: Path, copy: Path, now_ms: int) -> str:
         Path(str(database) + suffix).unlink(missing_ok=True)
     os.replace(staged, database)
     epoch = secrets.token_hex(8)
-    db = Database(database, schema.migrate).open()
+    db = schema.open_database(database)
     try:
         db.write_blocking(lambda tx: trust_store.set_epoch(tx, epoch, now_ms))
     finally:

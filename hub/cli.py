@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from borderpass.clock import parse_clock
-from borderpass.sqlite import Database, Transaction
+from borderpass.sqlite import Transaction
 from hub import accounts, backup, trustlist
 from hub.auth import Role
 from hub.config import HubConfig, load_config, settings_table
 from hub.errors import Refusal
 from hub.keyring import Keyring, KeyringError
-from hub.store.schema import migrate
+from hub.store.schema import open_database
 from hub.store.trust import HubIdentity
 from protocol.days import to_datetime
 from protocol.keys import fingerprint
@@ -39,7 +39,7 @@ def _config(args: argparse.Namespace, **overrides: Any) -> HubConfig:
 
 
 def _in_transaction(config: HubConfig, job: Callable[[Transaction], T]) -> T:
-    database = Database(config.database_path, migrate).open()
+    database = open_database(config.database_path, config.db_cache_mb)
     try:
         return database.write_blocking(job)
     finally:

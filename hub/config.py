@@ -77,6 +77,9 @@ class HubConfig:
         default=600.0, metadata=_help("longest wait between webhook retries, in seconds")
     )
     default_lang: str = field(default="zh", metadata=_help("language of the web pages: zh or en"))
+    db_cache_mb: int = field(
+        default=256, metadata=_help("the database writer's page cache, in MiB")
+    )
     sites_file: Path | None = field(
         default=None,
         metadata=_help("a sites TOML replacing the shipped one (edges receive it by sync)"),

@@ -19,7 +19,6 @@ import aiohttp
 from aiohttp import web
 
 from borderpass.clock import Clock
-from borderpass.sqlite import Database
 from edge import sync_setup
 from edge.app import create_app as create_edge_app
 from edge.config import EdgeConfig
@@ -31,7 +30,7 @@ from hub.auth import Role
 from hub.config import HubConfig
 from hub.config import load_config as load_hub_config
 from hub.keyring import Keyring
-from hub.store.schema import migrate
+from hub.store.schema import open_database
 
 EMPLOYER = {
     "employer_id": "E-JP-01",
@@ -47,7 +46,7 @@ EMPLOYER = {
 def init_hub(data_dir: Path, clock: Clock) -> tuple[HubConfig, str]:
     """Initialise a hub the way ``hub init`` does; return its config and admin token."""
     config = load_hub_config(data_dir, env={})
-    database = Database(config.database_path, migrate).open()
+    database = open_database(config.database_path)
     keyring = Keyring(config.keys_dir)
     now = clock.now_ms()
     try:

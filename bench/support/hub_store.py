@@ -29,14 +29,14 @@ from datetime import date
 from pathlib import Path
 
 from borderpass.clock import ManualClock
-from borderpass.sqlite import Database, Transaction
+from borderpass.sqlite import Transaction
 from hub.alert_recorder import Tally
 from hub.reconcile import Observation, PermitRecord
 from hub.reconciler import Reconciler, ReconcilerSettings
 from hub.records import Employer, IssuedPermit
 from hub.store import registry
 from hub.store import sync as store
-from hub.store.schema import migrate
+from hub.store.schema import open_database
 from hub.sync_service import SyncService
 from protocol.events import GENESIS, ScanEvent, event_hash
 from protocol.keys import SigningKey
@@ -103,7 +103,7 @@ class HubStore:
 
     def __init__(self, directory: Path, site_map: SiteMap, now_ms: int) -> None:
         self.clock = ManualClock(now_ms)
-        self.db = Database(directory / "hub.db", migrate).open()
+        self.db = open_database(directory / "hub.db", cache_mb=256)
         self.site_map = site_map
         self.sync = SyncService(
             self.db, self.clock, SigningKey(os.urandom(32)), EPOCH, site_map,

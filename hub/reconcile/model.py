@@ -179,8 +179,8 @@ class Observation:
 class EdgeWatermark:
     """How far the hub knows one edge's log: every event the edge logged before
     ``synced_through_ms`` is known. ``last_heard_ms``: the edge's last contact (its
-    enrolment when it never synced). ``clock_offset_ms``: the edge's clock minus the
-    hub's at the last sync (None: never measured)."""
+    enrolment when it never synced). ``clock_offset_ms``: the hub's clock minus the
+    edge's, as the edge last measured it (None: never measured)."""
 
     edge_id: str
     site: str

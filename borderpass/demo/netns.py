@@ -16,18 +16,23 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 NAMESPACE = "borderpass-demo"
 HOST_IF, INNER_IF = "bpdemo0", "bpdemo1"
 HOST_MAC, INNER_MAC = "02:62:70:64:00:01", "02:62:70:64:00:02"
 SUBNETS = tuple(f"10.231.{n}" for n in range(0, 256, 4))
 """Candidate /30 networks: the first one no host interface uses."""
+
+LOCK_DIR = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
 
 Run = Callable[[Sequence[str]], str]
 """Run a command and return its output; raise :class:`CommandFailed`."""
@@ -37,6 +42,30 @@ class CommandFailed(RuntimeError):
     pass
 
 
+class Claim:
+    """An exclusive lock on a namespace's name, held while one demo uses it. The kernel
+    drops it when the process ends, however it ends, so a namespace found without a
+    claim was left behind. Releasing twice is harmless."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    @classmethod
+    def take(cls, name: str, lock_dir: Path) -> Claim | None:
+        fd = os.open(lock_dir / f"{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+        return cls(fd)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 @dataclass(frozen=True, slots=True)
 class Namespace:
     name: str
@@ -44,6 +73,7 @@ class Namespace:
     inner_address: str
     host_if: str = HOST_IF
     inner_if: str = INNER_IF
+    claim: Claim | None = field(default=None, compare=False, repr=False)
 
     def exec_prefix(self) -> list[str]:
         """Prefix a command with this to run it inside the namespace."""
@@ -117,7 +147,8 @@ def _free_subnet(run: Run) -> str | None:
 
 
 def _clear_stale(run: Run, name: str, host_if: str) -> str | None:
-    """Remove a namespace left by an earlier run that died; refuse one still in use."""
+    """Remove a namespace an earlier demo left behind (we hold the claim); refuse one
+    with processes still inside."""
     listed = [line.split()[0] for line in run(["ip", "netns", "list"]).splitlines() if line]
     if name in listed and run(["ip", "netns", "pids", name]).strip():
         return f"namespace {name} exists and has processes (another demo running?)"
@@ -130,12 +161,27 @@ def create(
     interfaces: tuple[str, str] = (HOST_IF, INNER_IF),
     run: Run = run_command,
     check: Callable[[], str | None] = unavailable_reason,
+    lock_dir: Path = LOCK_DIR,
 ) -> tuple[Namespace | None, str]:
     """The namespace, or None and the reason it could not be made (nothing is left
     behind then). ``interfaces``: the names of the veth pair's host and inner ends."""
     reason = check()
     if reason is not None:
         return None, reason
+    claim = Claim.take(name, lock_dir)
+    if claim is None:
+        return None, f"another demo is using namespace {name}"
+    ns, reason = _make(name, interfaces, run, claim)
+    if ns is None:
+        claim.release()
+        return None, reason
+    atexit.register(delete, ns, run)  # also after an error the demo did not catch
+    return ns, f"hub in network namespace {name} at {ns.inner_address}"
+
+
+def _make(
+    name: str, interfaces: tuple[str, str], run: Run, claim: Claim
+) -> tuple[Namespace | None, str]:
     try:
         reason = _clear_stale(run, name, interfaces[0])
         subnet = _free_subnet(run)
@@ -145,17 +191,19 @@ def create(
         return None, reason
     if subnet is None:
         return None, "no free 10.231.x.0/30 network for the veth pair"
-    ns = Namespace(name, f"{subnet}.1", f"{subnet}.2", *interfaces)
+    ns = Namespace(name, f"{subnet}.1", f"{subnet}.2", *interfaces, claim=claim)
     try:
         for argv in setup_commands(ns):
             run(argv)
     except (CommandFailed, OSError, subprocess.SubprocessError) as exc:
         _quietly(run, teardown_commands(name, ns.host_if))
         return None, f"could not set up the namespace: {exc}"
-    atexit.register(delete, ns, run)  # also after an error the demo did not catch
-    return ns, f"hub in network namespace {name} at {ns.inner_address}"
+    return ns, ""
 
 
 def delete(ns: Namespace, run: Run = run_command) -> None:
-    """Remove the veth pair and the namespace (twice is harmless)."""
+    """Remove the veth pair and the namespace, then give up the claim (twice is
+    harmless)."""
     _quietly(run, teardown_commands(ns.name, ns.host_if))
+    if ns.claim is not None:
+        ns.claim.release()

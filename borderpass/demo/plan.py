@@ -185,14 +185,16 @@ def _maoling_day(d: Draft, w: WorkerSpec, it: Itinerary, day: int) -> None:
 
 def _cloned_day(d: Draft, w: WorkerSpec, it: Itinerary, day: int) -> None:
     key = f"original:{w.worker_id}"
-    original = arrive(it, w, day, w.home_gate, key=key)
+    entry = it.visit(w.home_gate, IN, wall(day, 6) + it.wait(0, 150), key=key)
+    it.next(CHECKPOINT, IN)
+    it.next(w.park.site_id, IN)
     clone = d.itinerary(w, actor=f"{w.worker_id}~clone")
-    clone.visit(HOME_GATE, CHECK, original.at_ms + CLONE_GAP_MS, after=key,
+    clone.visit(INLAND_GATE, CHECK, entry.at_ms + CLONE_GAP_MS, after=key,
                 after_gap_ms=CLONE_GAP_MS, note="a copy of the QR")  # fmt: skip
     leave_park(it, w, day)
     go_home(it, w, w.home_gate)
-    d.incident(w, day, f"a copy of the QR is shown at {HOME_GATE} two minutes after the "
-               f"card entered {w.park.site_id}")  # fmt: skip
+    d.incident(w, day, f"a copy of the QR is shown at {INLAND_GATE} two minutes after the "
+               f"card entered China at {w.home_gate}")  # fmt: skip
 
 
 def _switcher(gates_on_last_day: Callable[[WorkerSpec], tuple[str, str]], story: str) -> Script:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,11 @@ def able() -> None:
     return None
 
 
+@pytest.fixture
+def locks(tmp_path: Path) -> Path:
+    return tmp_path
+
+
 def test_only_the_namespaces_loopback_multicasts() -> None:
     ns = netns.Namespace("ns-t", "10.231.0.1", "10.231.0.2", "vt0", "vt1")
     commands = [" ".join(c) for c in netns.setup_commands(ns)]
@@ -52,9 +58,9 @@ def test_only_the_namespaces_loopback_multicasts() -> None:
         assert len(disabled) == 2 and "ip netns exec ns-t" in disabled[1]
 
 
-def test_a_namespace_is_made_on_a_free_network() -> None:
+def test_a_namespace_is_made_on_a_free_network(locks: Path) -> None:
     ip = FakeIp(addresses="2: eth0    inet 10.231.0.1/30 scope global eth0\n")
-    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, able)
+    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, able, locks)
     assert ns is not None and (ns.host_address, ns.inner_address) == ("10.231.4.1", "10.231.4.2")
     assert "10.231.4.2" in note
     assert ["ip", "netns", "add", "ns-t"] in ip.commands
@@ -62,30 +68,39 @@ def test_a_namespace_is_made_on_a_free_network() -> None:
     assert ip.commands[-2:] == netns.teardown_commands("ns-t", "vt0")
 
 
-def test_a_failing_step_undoes_everything_and_says_why() -> None:
+def test_a_failing_step_undoes_everything_and_says_why(locks: Path) -> None:
     ip = FakeIp(fail_on="veth")
-    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, able)
+    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, able, locks)
     assert ns is None and "Operation not permitted" in note
     assert ip.commands[-2:] == netns.teardown_commands("ns-t", "vt0")
+    again, _ = netns.create("ns-t", ("vt0", "vt1"), FakeIp(), able, locks)
+    assert again is not None, "the claim was given up with the failure"
 
 
-def test_a_namespace_in_use_is_left_alone_and_one_left_behind_is_cleared() -> None:
+def test_a_namespace_in_use_is_left_alone_and_one_left_behind_is_cleared(locks: Path) -> None:
+    first, _ = netns.create("ns-t", ("vt0", "vt1"), FakeIp(), able, locks)
+    claimed = FakeIp(namespaces="ns-t (id: 3)\n")
+    ns, note = netns.create("ns-t", ("vt0", "vt1"), claimed, able, locks)
+    assert ns is None and "another demo" in note and claimed.commands == []
+    assert first is not None
+    netns.delete(first, FakeIp())
+
     busy = FakeIp(namespaces="ns-t (id: 3)\n", pids="4242\n")
-    ns, note = netns.create("ns-t", ("vt0", "vt1"), busy, able)
+    ns, note = netns.create("ns-t", ("vt0", "vt1"), busy, able, locks)
     assert ns is None and "has processes" in note
     assert not any("del" in c for c in busy.commands)
 
     stale = FakeIp(namespaces="ns-t (id: 3)\n")
-    ns, _ = netns.create("ns-t", ("vt0", "vt1"), stale, able)
+    ns, _ = netns.create("ns-t", ("vt0", "vt1"), stale, able, locks)
     assert ns is not None
     assert stale.commands.index(["ip", "netns", "del", "ns-t"]) < stale.commands.index(
         ["ip", "netns", "add", "ns-t"]
     )
 
 
-def test_without_permission_nothing_is_tried() -> None:
+def test_without_permission_nothing_is_tried(locks: Path) -> None:
     ip = FakeIp()
-    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, lambda: "not running as root")
+    ns, note = netns.create("ns-t", ("vt0", "vt1"), ip, lambda: "not running as root", locks)
     assert (ns, note, ip.commands) == (None, "not running as root", [])
 
 

@@ -66,7 +66,7 @@ def test_the_copied_qr_shows_up_far_away_minutes_after_the_card(plan: Plan) -> N
     (cloned,) = plan.population.of(Profile.CLONED)
     (copy,) = by_actor(plan)[f"{cloned.worker_id}~clone"]
     original = next(s for s in plan.scans if s.key == copy.after)
-    assert original.actor == cloned.worker_id and original.site == cloned.park.site_id
+    assert original.actor == cloned.worker_id and original.site == cloned.home_gate
     assert copy.at_ms - original.at_ms == copy.after_gap_ms == CLONE_GAP_MS
     assert copy.at_ms - original.at_ms < SITES.min_travel_seconds(original.site, copy.site) * 1000
 

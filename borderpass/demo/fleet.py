@@ -205,9 +205,8 @@ def _alerts_state(alerts: list[dict[str, object]]) -> tuple[tuple[object, ...], 
 
 
 async def settle(
-    hub: HubClient, edges: Mapping[str, EdgeClient], clock: Clock, since_ms: int,
-    timeout_s: float = 120.0,
-) -> tuple[list[dict[str, object]], bool]:  # fmt: skip
+    hub: HubClient, edges: Mapping[str, EdgeClient], since_ms: int, timeout_s: float = 120.0
+) -> tuple[list[dict[str, object]], bool]:
     """Wait until the hub has every edge's log through ``since_ms`` and its alerts
     stay the same for three ticks with none provisional. The alerts, and whether
     that happened within ``timeout_s``."""

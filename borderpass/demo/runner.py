@@ -176,7 +176,7 @@ async def _observe(
     lags: dict[str, int], reconnected_ms: int | None,
 ) -> Observed:  # fmt: skip
     say("settling: every edge syncs, the hub reconciles")
-    alerts, calm = await settle(hub, edges, settled.clock, settled.clock.now_ms())
+    alerts, calm = await settle(hub, edges, settled.clock.now_ms())
     statuses = {site: await edge.status() for site, edge in edges.items()}
     return Observed(settled.clock.now_ms(), alerts, await hub.edges(), statuses, found_by,
                     lags, reconnected_ms, calm)  # fmt: skip

@@ -28,7 +28,10 @@ def reconciler_settings(config: HubConfig) -> ReconcilerSettings:
         clock_skew_ms=config.clock_skew_ms,
     )
     return ReconcilerSettings(
-        tick_s=config.reconcile_tick_s, debounce_s=config.reconcile_debounce_s, rules=rules
+        tick_s=config.reconcile_tick_s,
+        debounce_s=config.reconcile_debounce_s,
+        debounce_max_s=config.reconcile_debounce_max_s,
+        rules=rules,
     )
 
 

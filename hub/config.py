@@ -52,7 +52,11 @@ class HubConfig:
     )
     reconcile_debounce_s: float = field(
         default=0.2,
-        metadata=_help("after a push, how long to wait for more before reconciling (seconds)"),
+        metadata=_help("after a push, reconcile once pushes pause this long (seconds)"),
+    )
+    reconcile_debounce_max_s: float = field(
+        default=5.0,
+        metadata=_help("... but wait no longer than this while pushes keep coming (seconds)"),
     )
     exit_due_days: int = field(
         default=7, metadata=_help("exit_due alert: this many days before a permit's end")

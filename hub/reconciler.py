@@ -58,7 +58,10 @@ class ReconcilerSettings:
     tick_s: float = 60.0
     """Real seconds between ticks."""
     debounce_s: float = 0.2
-    """Real seconds to wait after a wake-up for more pushes."""
+    """After a wake-up, wait until pushes pause this long (real seconds) ..."""
+    debounce_max_s: float = 5.0
+    """... but no longer than this: a catch-up of many pushes runs at full speed and
+    is reconciled in a few large rounds, not one per push."""
     batch_workers: int = 500
     """Workers per read-compute-write round."""
     drain_rounds: int = 4
@@ -127,8 +130,19 @@ class Reconciler:
                 await asyncio.wait_for(self._wake.wait(), max(0.0, next_tick - loop.time()))
             if self._wake.is_set():
                 self._wake.clear()
-                await asyncio.sleep(self.settings.debounce_s)
+                await self._pause_in_pushes()
                 await self._guarded(self.drain())
+
+    async def _pause_in_pushes(self) -> None:
+        """Wait for ``debounce_s`` without a push, or ``debounce_max_s`` in all."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.debounce_max_s
+        while (remaining := deadline - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(self.settings.debounce_s, remaining))
+            except TimeoutError:
+                return
+            self._wake.clear()
 
     @staticmethod
     async def _guarded(run: Awaitable[Tally]) -> None:

@@ -90,6 +90,7 @@ def raw_insert_rate(rows: list[tuple[object, ...]], directory: Path) -> float:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA cache_size = -262144")  # what the hub's writer has
+    conn.execute(f"PRAGMA wal_autocheckpoint = {schema.CHECKPOINT_PAGES}")
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(hub_store.EVENT_INSERT, rows)

@@ -85,14 +85,18 @@ class Database:
         readers: int = 4,
         page_size: int | None = None,
         cache_mb: int | None = None,
+        checkpoint_pages: int | None = None,
     ) -> None:
         """``page_size`` applies to a database this call creates (SQLite fixes it
-        then); ``cache_mb`` sizes the writer's page cache (default: SQLite's 2 MB)."""
+        then); ``cache_mb`` sizes the writer's page cache (default: SQLite's 2 MB);
+        ``checkpoint_pages`` is the WAL size that triggers a checkpoint (default
+        1000 pages)."""
         self.path = Path(path)
         self._migrate = migrate
         self._synchronous = synchronous
         self._page_size = page_size
         self._cache_mb = cache_mb
+        self._checkpoint_pages = checkpoint_pages
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -112,6 +116,8 @@ class Database:
         conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         if self._cache_mb is not None:
             conn.execute(f"PRAGMA cache_size = -{int(self._cache_mb) * 1024}")
+        if self._checkpoint_pages is not None:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {int(self._checkpoint_pages)}")
         self._migrate(sqlite_utils.Database(conn))
         self._conn = conn
         self._thread = threading.Thread(target=self._run, name=f"write-{self.path.stem}")

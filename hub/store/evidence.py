@@ -9,7 +9,6 @@ same committed state.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from hub.reconcile import EdgeWatermark, IntegrityIncident, Observation, PermitRecord
-from protocol.permit import Permit, Sex, Worker
+from hub.store import registry
 from protocol.refs import Revocation, RevocationKind
 from protocol.sync.ingest import IncidentKind
 from protocol.verdict import Direction, Outcome
@@ -100,23 +99,8 @@ _PERMIT_FROM = (
 def _permit_record(row: tuple[object, ...]) -> PermitRecord:
     """The record of a permit row, memoised by the whole row (a changed row is a new
     key): building and checking a Permit costs more than reading it."""
-    (pid, name, name_zh, bpn, birth, sex, eid, zones, vfrom, vuntil, health, insurance,
-     single, issued_at, key_id, park, hiring_until) = row  # fmt: skip
-    worker = Worker(str(name), str(bpn), date.fromisoformat(str(birth)), Sex(str(sex)),
-                    None if name_zh is None else str(name_zh))  # fmt: skip
-    permit = Permit(
-        permit_id=str(pid),
-        worker=worker,
-        employer_id=str(eid),
-        zones=tuple(json.loads(str(zones))),
-        valid_from=date.fromisoformat(str(vfrom)),
-        valid_until=date.fromisoformat(str(vuntil)),
-        health_cert_until=date.fromisoformat(str(health)),
-        insurance_until=date.fromisoformat(str(insurance)),
-        single_exit=bool(single),
-        issued_at=int(str(issued_at)),
-        key_id=bytes.fromhex(str(key_id)),
-    )
+    park, hiring_until = row[15:]
+    permit = registry.permit_of(row)
     return PermitRecord(permit, str(park), date.fromisoformat(str(hiring_until)))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlite_utils
@@ -242,12 +242,13 @@ _PERMIT_COLUMNS = (
 _PERMIT_FROM = "FROM permits p JOIN workers w USING (border_pass_no)"
 
 
-def _issued(row: tuple[object, ...]) -> IssuedPermit:
+def permit_of(row: Sequence[object]) -> Permit:
+    """The permit in the first 15 columns of a permit row (``_PERMIT_COLUMNS`` order)."""
     (pid, name, name_zh, bpn, birth, sex, eid, zones, vfrom, vuntil, health, insurance,
-     single, issued_at, key_id, qr, issued_by, zone_reason) = row  # fmt: skip
+     single, issued_at, key_id) = row[:15]  # fmt: skip
     worker = Worker(str(name), str(bpn), date.fromisoformat(str(birth)), Sex(str(sex)),
                     None if name_zh is None else str(name_zh))  # fmt: skip
-    permit = Permit(
+    return Permit(
         permit_id=str(pid),
         worker=worker,
         employer_id=str(eid),
@@ -260,8 +261,12 @@ def _issued(row: tuple[object, ...]) -> IssuedPermit:
         issued_at=int(str(issued_at)),
         key_id=bytes.fromhex(str(key_id)),
     )
+
+
+def _issued(row: tuple[object, ...]) -> IssuedPermit:
+    qr, issued_by, zone_reason = row[15:]
     reason = None if zone_reason is None else str(zone_reason)
-    return IssuedPermit(permit, str(qr), str(issued_by), reason)
+    return IssuedPermit(permit_of(row), str(qr), str(issued_by), reason)
 
 
 def get_permit(conn: sqlite3.Connection, permit_id: str) -> IssuedPermit | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
+from chromium import CHROMIUM, FLAGS, MARKS
 from edgekit import make_data_dir
 from factories import NOW_MS, Issuer
 from PIL import Image
@@ -20,20 +21,7 @@ from borderpass.qr import render_png
 from edge.app import create_app
 from edge.config import EdgeConfig
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = MARKS
 VERDICT_TIMEOUT_MS = 20_000
 Launch = Callable[..., Awaitable[BrowserContext]]
 

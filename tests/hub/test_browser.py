@@ -10,25 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chromium import CHROMIUM, FLAGS, MARKS
 from factories import SITES
 from hubkit import PASSWORD, Hub
 from playwright.async_api import BrowserContext, ConsoleMessage, Page, async_playwright
 from uikit import USERS, World, tell_story, ui_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = MARKS
 TIMEOUT_MS = 20_000
 
 

@@ -13,6 +13,7 @@ transaction (``store.read_dataset_versions`` gives the pull cursors back).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from borderpass.sqlite import Transaction
 from protocol.errors import CredentialError
@@ -184,13 +185,8 @@ def apply_employers(
     store.delete_employers(tx.conn, None if replace_all else removals)
     store.put_employers(tx.conn, upserts)
     _record_version(tx, EMPLOYERS, version, now_ms)
-    before = state.employers
-    after = {} if replace_all else dict(before)
-    for employer_id in removals:
-        after.pop(employer_id, None)
-    after.update({e.employer_id: e.name for e in upserts})
-    state.employers = after
-    tx.on_rollback(lambda: setattr(state, "employers", before))
+    added = {e.employer_id: e.name for e in upserts}
+    _change_map(tx, state, "employers", added, removals, replace_all)
 
 
 def apply_roster(
@@ -209,10 +205,23 @@ def apply_roster(
     store.delete_roster(tx.conn, None if replace_all else removals)
     store.put_roster(tx.conn, upserts)
     _record_version(tx, ROSTER, version, now_ms)
-    before = state.roster
+    added = {entry.worker_id: entry for entry in upserts}
+    _change_map(tx, state, "roster", added, removals, replace_all)
+
+
+def _change_map(
+    tx: Transaction,
+    state: EdgeState,
+    attribute: str,
+    added: dict[str, Any],
+    removals: list[str],
+    replace_all: bool,
+) -> None:
+    """Replace one of the state's maps by its changed copy, with an undo."""
+    before = getattr(state, attribute)
     after = {} if replace_all else dict(before)
-    for worker_id in removals:
-        after.pop(worker_id, None)
-    after.update({entry.worker_id: entry for entry in upserts})
-    state.roster = after
-    tx.on_rollback(lambda: setattr(state, "roster", before))
+    for key in removals:
+        after.pop(key, None)
+    after.update(added)
+    setattr(state, attribute, after)
+    tx.on_rollback(lambda: setattr(state, attribute, before))

@@ -71,12 +71,3 @@ def log_in(response: web.StreamResponse, request: web.Request, token: str) -> bo
             )
             return True
     return False
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this server: never another host (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    if "\\" in target:
-        return "/"
-    return target

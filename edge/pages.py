@@ -12,10 +12,11 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from borderpass.redirects import local_target
 from protocol.verdict import Direction
 
 from . import fragments, i18n, reads, views
-from .auth import SESSION_COOKIE, log_in, safe_next
+from .auth import SESSION_COOKIE, log_in
 from .httpio import json_response, read_body
 from .render import Markup, element, join, render, script_json
 from .runtime import Runtime, runtime_of
@@ -191,13 +192,13 @@ def _login_page(request: web.Request, error: str, target: str, status: int) -> w
 
 
 async def login_form(request: web.Request) -> web.Response:
-    return _login_page(request, "", safe_next(request.query.get("next")), 200)
+    return _login_page(request, "", local_target(request.query.get("next")), 200)
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, runtime_of(request).config.max_body_bytes)
     form = parse_qs(body.decode("utf-8", "replace"))
-    target = safe_next(form.get("next", ["/"])[0])
+    target = local_target(form.get("next", ["/"])[0])
     response = _see_other(target)
     if log_in(response, request, form.get("token", [""])[0]):
         return response

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from borderpass.redirects import local_target
 from hub import accounts, auth, context
 from hub.html import Markup, tag
 from hub.i18n import LANGUAGES
@@ -21,13 +22,6 @@ def set_cookie(
     response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="Strict", path="/")
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a local path: never send a user on to another site after login."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    return target
-
-
 async def show(request: web.Request) -> web.Response:
     t = context.translator(request)
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or auth.new_csrf_token()
@@ -36,7 +30,7 @@ async def show(request: web.Request) -> web.Response:
         field(t("login.username"), "username", autocomplete="username", required=True),
         field(t("login.password"), "password", "password", autocomplete="current-password",
               required=True),
-        tag("input", type="hidden", name="next", value=_safe_next(request.query.get("next"))),
+        tag("input", type="hidden", name="next", value=local_target(request.query.get("next"))),
     ]  # fmt: skip
     response = page(request, t("login.title"), form(request, "/login", fields, t("login.submit")))
     set_cookie(response, LOGIN_CSRF_COOKIE, token)
@@ -52,7 +46,7 @@ async def submit(request: web.Request) -> web.StreamResponse:
     await loop.run_in_executor(None, accounts.authenticate, user, password)
     now, lifetime = context.now_ms(request), request.app[context.CONFIG].session_ms
     session = await database.write(lambda tx: accounts.open_session(tx, username, now, lifetime))
-    response = web.HTTPSeeOther(_safe_next(str(posted.get("next", "/"))))
+    response = web.HTTPSeeOther(local_target(str(posted.get("next", "/"))))
     set_cookie(response, SESSION_COOKIE, session.session_id, lifetime // 1000)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/")
     raise response
@@ -70,6 +64,6 @@ async def switch_language(request: web.Request) -> web.StreamResponse:
     chosen = request.match_info["lang"]
     if chosen not in LANGUAGES:
         raise web.HTTPNotFound()
-    response = web.HTTPSeeOther(_safe_next(request.query.get("next")))
+    response = web.HTTPSeeOther(local_target(request.query.get("next")))
     set_cookie(response, context.LANG_COOKIE, chosen, 365 * 86400)
     raise response

@@ -8,7 +8,8 @@ import pytest
 from edgekit import Edge, StartEdge
 from factories import Issuer
 
-from edge.auth import SESSION_COOKIE, safe_next
+from borderpass.redirects import local_target
+from edge.auth import SESSION_COOKIE
 
 
 @pytest.fixture
@@ -108,9 +109,15 @@ async def test_static_files_and_the_login_page_need_no_token(exposed: Edge) -> N
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("/\r\nSet-Cookie: x=1", "/"),
+        ("/\u200b/evil.example", "/"),
         ("", "/"),
         (None, "/"),
     ],
 )
 def test_a_login_only_redirects_to_this_server(target: str | None, expected: str) -> None:
-    assert safe_next(target) == expected
+    assert local_target(target) == expected

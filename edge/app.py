@@ -23,6 +23,7 @@ from .auth import require_token
 from .config import EdgeConfig
 from .httpio import api_errors
 from .identity import load_edge_key, token_digest
+from .origin import same_origin_only
 from .runtime import RUNTIME, EdgeServices, Runtime
 from .scanner import Scanner
 from .state import load_state
@@ -36,7 +37,7 @@ def create_app(
 ) -> web.Application:
     guards = [] if config.loopback_only else [require_token]
     app = web.Application(
-        middlewares=[api_errors, *guards],
+        middlewares=[api_errors, same_origin_only, *guards],
         client_max_size=max(config.max_body_bytes, config.max_image_bytes) + _HEADROOM,
     )
     app[RUNTIME] = Runtime(config, clock)

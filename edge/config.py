@@ -34,6 +34,13 @@ class EdgeConfig:
         default="127.0.0.1",
         metadata={"help": "address to listen on; anything but loopback requires the token"},
     )
+    allowed_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "help": "host names the edge answers to besides IP addresses, localhost "
+            "and its listening address (comma-separated; DNS rebinding guard)"
+        },
+    )
     port: int = field(default=8441, metadata={"help": "TCP port (0: any free port)"})
     clock: str = field(
         default="system",

@@ -67,7 +67,9 @@ async def test_a_chunked_body_over_the_limit_is_413(edge: Edge) -> None:
             yield b"A" * 1024
         yield b'", "direction": "in"}'
 
-    response = await edge.client.post("/api/scan", data=chunks())
+    response = await edge.client.post(
+        "/api/scan", data=chunks(), headers={"Content-Type": "application/json"}
+    )
     await expect_error(response, 413, "too_large")
     assert await edge.log() == []
 

@@ -4,6 +4,8 @@ answers carry the security headers and are not cached."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from edgekit import Edge, StartEdge
 from factories import Issuer
@@ -40,3 +42,88 @@ async def test_every_redirect_payload_stays_on_the_edge(exposed: Edge, payload: 
     )
     assert login.status == 303
     assert login.headers["Location"] == "/"
+
+
+def scan_body(issuer: Issuer) -> bytes:
+    return json.dumps({"qr": issuer.issue(), "direction": "in"}).encode()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+async def test_a_scan_that_is_not_json_is_refused_and_not_logged(
+    edge: Edge, issuer: Issuer, content_type: str | None
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    response = await edge.client.post(
+        "/api/scan", data=scan_body(issuer), headers=headers, skip_auto_headers=["Content-Type"]
+    )
+    assert response.status == 415
+    assert (await response.json())["error"]["reason"] == "unsupported_media_type"
+    assert await edge.log() == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://127.0.0.1:1"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ],
+)
+async def test_a_scan_from_another_sites_page_is_refused_and_not_logged(
+    edge: Edge, issuer: Issuer, headers: dict[str, str]
+) -> None:
+    response = await edge.client.post(
+        "/api/scan", data=scan_body(issuer),
+        headers={"Content-Type": "application/json", **headers},
+    )  # fmt: skip
+    assert response.status == 403
+    assert (await response.json())["error"]["reason"] == "foreign_origin"
+    assert await edge.log() == []
+    login = await edge.client.post("/login", data={"token": "x"}, headers=headers)
+    assert login.status == 403
+
+
+async def test_the_edges_own_page_may_scan(edge: Edge, issuer: Issuer) -> None:
+    own = f"http://{edge.client.host}:{edge.client.port}"
+    response = await edge.client.post(
+        "/api/scan", data=scan_body(issuer),
+        headers={"Content-Type": "application/json", "Origin": own,
+                 "Sec-Fetch-Site": "same-origin"},
+    )  # fmt: skip
+    assert response.status == 200
+    assert len(await edge.log()) == 1
+    link = await edge.client.get("/", headers={"Sec-Fetch-Site": "cross-site"})
+    assert link.status == 200, "a plain visit from a link elsewhere is a page view"
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:8441", "", "[::1"])
+async def test_a_foreign_host_is_refused(edge: Edge, issuer: Issuer, host: str) -> None:
+    await edge.scan(issuer.issue())
+    for path in ("/api/scans", "/api/status", "/", "/fragments/scans"):
+        response = await edge.client.get(path, headers={"Host": host})
+        assert response.status == 421, path
+        assert (await response.json())["error"]["reason"] == "bad_host"
+    refused = await edge.client.post(
+        "/api/scan", data=scan_body(issuer),
+        headers={"Content-Type": "application/json", "Host": host},
+    )  # fmt: skip
+    assert refused.status == 421
+    assert len(await edge.log()) == 1
+
+
+async def test_loopback_ip_addresses_and_listed_names_are_answered(
+    start_edge: StartEdge,
+) -> None:
+    edge = await start_edge(allowed_hosts=("edge-dongxing.lan",))
+    port = edge.client.port
+    for host in ("localhost", f"localhost:{port}", "127.0.0.1", "[::1]:8441", "10.0.0.7:8441",
+                 "edge-dongxing.lan", f"EDGE-DONGXING.LAN:{port}"):  # fmt: skip
+        response = await edge.client.get("/api/status", headers={"Host": host})
+        assert response.status == 200, host
+    proxied = await edge.client.post("/api/sync", headers={"Origin": "https://edge-dongxing.lan"})
+    assert proxied.status == 409, "a listed name is this edge's origin (behind a proxy)"

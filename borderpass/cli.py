@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
+
+from borderpass.private import UMASK
 
 COMMAND_MODULES = ("hub.cli", "edge.cli", "borderpass.demo.cli")
 
@@ -34,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.umask(UMASK)  # whatever a command writes (databases, logs, copies) is its owner's only
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -16,6 +16,8 @@ Why this shape (after datasette's ``database.py``):
 * **Undo.** A job that changes in-memory state as well as rows registers an undo with
   :meth:`Transaction.on_rollback`; if its savepoint or the whole commit fails, the undo
   runs, so memory never claims what the disk does not hold.
+* **Private.** The file is made 0600 before SQLite opens it (SQLite gives its ``-wal``
+  and ``-shm`` files the database's mode), and a looser existing file is tightened.
 * Readers run on a small thread pool, each thread with its own read-only connection,
   so reads never block the event loop or the writer.
 """
@@ -33,6 +35,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlite_utils
+
+from borderpass.private import DIR_MODE, private_file
 
 T = TypeVar("T")
 Migrate = Callable[[sqlite_utils.Database], None]
@@ -108,7 +112,8 @@ class Database:
         """Transactions committed so far (for tests and benchmarks of group commit)."""
 
     def open(self) -> Database:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        private_file(self.path)
         conn = connect(self.path)
         if self._page_size is not None:
             conn.execute(f"PRAGMA page_size = {int(self._page_size)}")

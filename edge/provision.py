@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from borderpass.private import private_dir
 from borderpass.sqlite import Database, Transaction
 from protocol.errors import CredentialError
 from protocol.keys import SigningKey, fingerprint
@@ -76,7 +77,7 @@ def create_edge(
         raise ProvisionError(f"unknown site {site_id!r}; sites: {known}")
     if _is_initialised(data_dir):
         raise ProvisionError(f"{data_dir} already holds an edge; use a new directory")
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     key_path = data_dir / KEY_FILE
     edge_key = create_edge_key(key_path, key)
     token = new_token()

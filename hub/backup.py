@@ -15,12 +15,16 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from borderpass.private import DIR_MODE, private_file
 from hub.store import schema
 from hub.store import trust as trust_store
 
 
 def backup(database: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Copy ``database`` to ``destination``, a file only its owner may read (it holds
+    password hashes, token digests and every worker's crossings)."""
+    destination.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    private_file(destination)
     source = sqlite3.connect(database)
     target = sqlite3.connect(destination)
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from borderpass.clock import parse_clock
+from borderpass.private import UMASK, private_dir, write_private
 from borderpass.sqlite import Transaction
 from hub import accounts, backup, trustlist
 from hub.auth import Role
@@ -52,7 +53,7 @@ def _when(seconds: int) -> str:
 
 def cmd_init(args: argparse.Namespace) -> int:
     config = _config(args)
-    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_dir(config.data_dir)
     now = parse_clock(config.clock).now_ms()
     keyring = Keyring(config.keys_dir)
 
@@ -91,7 +92,7 @@ def cmd_export_trust(args: argparse.Namespace) -> int:
     config = _config(args)
     bundle = _in_transaction(config, lambda tx: trustlist.trust_bundle(tx.conn))
     identity, current = _in_transaction(config, lambda tx: trustlist.trusted_keys(tx.conn))
-    Path(args.out).write_bytes(bundle)
+    write_private(Path(args.out), bundle)
     print(f"wrote trust list version {current.version} ({len(current.keys)} keys) to {args.out}")
     print(f"root key fingerprint: {fingerprint(identity.root_public_key)}")
     return 0
@@ -232,5 +233,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.umask(0o077)
+    os.umask(UMASK)
     sys.exit(main())

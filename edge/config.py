@@ -46,6 +46,9 @@ class EdgeConfig:
         default="system",
         metadata={"help": "clock spec: 'system' or 'accelerated:start=...,speed=...'"},
     )
+    session_hours: float = field(
+        default=12.0, metadata={"help": "how long a browser login lasts, in hours"}
+    )
     trust_warn_after_s: int = field(
         default=24 * 3600,
         metadata={"help": "trust data older than this adds the stale_trust warning"},
@@ -114,7 +117,7 @@ class EdgeConfig:
             raise ConfigError(f"port: {self.port} is not a TCP port")
         if self.default_language not in LANGUAGES:
             raise ConfigError(f"default_language: one of {', '.join(LANGUAGES)}")
-        for name in ("max_body_bytes", "max_image_bytes", "retention_days"):
+        for name in ("max_body_bytes", "max_image_bytes", "retention_days", "session_hours"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name}: must be positive")
         if not 0 < len(self.operator) <= 64:

@@ -2,14 +2,13 @@
 made at init, never sent anywhere) and its API token (shown once, stored as a hash).
 
 The token is 32 random bytes, so a plain SHA-256 of it is as good as a slow hash; it
-is compared in constant time. A browser login gets a session cookie derived from the
-stored hash, so the cookie never carries the token itself.
+is compared in constant time. A browser login gets a random session id of its own
+(:mod:`edge.auth`), so the cookie never carries the token itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 import secrets
 import stat
@@ -18,7 +17,6 @@ from pathlib import Path
 from protocol.keys import SigningKey
 
 SEED_LEN = 32
-_SESSION_CONTEXT = b"borderpass/edge/session/v1"
 
 
 class IdentityError(Exception):
@@ -60,23 +58,5 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def token_matches(presented: str, digests: tuple[str, ...]) -> bool:
-    """True when ``presented`` hashes to one of ``digests``; constant time per digest."""
-    candidate = token_digest(presented).encode("ascii")
-    found = False
-    for digest in digests:
-        found |= hmac.compare_digest(candidate, digest.encode("ascii"))
-    return found
-
-
-def session_value(digest: str) -> str:
-    """The cookie value a login with the token hashing to ``digest`` sets."""
-    return hmac.new(digest.encode("ascii"), _SESSION_CONTEXT, hashlib.sha256).hexdigest()
-
-
-def session_matches(presented: str, digests: tuple[str, ...]) -> bool:
-    candidate = presented.encode("utf-8", "replace")
-    found = False
-    for digest in digests:
-        found |= hmac.compare_digest(candidate, session_value(digest).encode("ascii"))
-    return found
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)

@@ -16,7 +16,7 @@ from borderpass.redirects import local_target
 from protocol.verdict import Direction
 
 from . import fragments, i18n, reads, views
-from .auth import SESSION_COOKIE, log_in
+from .auth import log_in, log_out
 from .httpio import json_response, read_body
 from .render import Markup, element, join, render, script_json
 from .runtime import Runtime, runtime_of
@@ -200,7 +200,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     form = parse_qs(body.decode("utf-8", "replace"))
     target = local_target(form.get("next", ["/"])[0])
     response = _see_other(target)
-    if log_in(response, request, form.get("token", [""])[0]):
+    if await log_in(response, request, form.get("token", [""])[0]):
         return response
     lang = page_language(request)
     return _login_page(request, i18n.label("bad_token", lang), target, 401)
@@ -212,5 +212,5 @@ def _see_other(target: str) -> web.Response:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     response = _see_other("/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
+    await log_out(response, request)
     return response

@@ -96,6 +96,15 @@ def m002_pulled(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m003_sessions(db: sqlite_utils.Database) -> None:
+    """Browser logins: the digest of a random session id, whose account, until when."""
+    db.execute(
+        """CREATE TABLE sessions (session_digest TEXT PRIMARY KEY, account TEXT NOT NULL,
+            created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL)"""
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the schema up to date (``borderpass.sqlite.Database`` calls this at open)."""
     migrations.apply(db)
@@ -438,3 +447,36 @@ def oldest_seq(conn: sqlite3.Connection) -> int:
     """The oldest event still held (after pruning); 1 for an empty log."""
     row = conn.execute("SELECT MIN(seq) FROM events").fetchone()
     return int(row[0]) if row[0] is not None else 1
+
+
+# -- browser sessions --------------------------------------------------------------------
+
+
+def open_session(
+    conn: sqlite3.Connection, digest: str, account: str, now_ms: int, expires_ms: int
+) -> None:
+    """Store a new session (and forget the expired ones)."""
+    conn.execute("DELETE FROM sessions WHERE expires_ms <= ?", (now_ms,))
+    conn.execute(
+        "INSERT INTO sessions (session_digest, account, created_ms, expires_ms) "
+        "VALUES (?, ?, ?, ?)",
+        (digest, account, now_ms, expires_ms),
+    )
+
+
+def session_account(conn: sqlite3.Connection, digest: str, now_ms: int) -> str | None:
+    """The account of the live session with this digest, or None."""
+    row = conn.execute(
+        "SELECT account FROM sessions WHERE session_digest = ? AND expires_ms > ?",
+        (digest, now_ms),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def end_session(conn: sqlite3.Connection, digest: str) -> None:
+    conn.execute("DELETE FROM sessions WHERE session_digest = ?", (digest,))
+
+
+def end_account_sessions(conn: sqlite3.Connection, account: str) -> int:
+    """End every session of an account; return how many there were."""
+    return conn.execute("DELETE FROM sessions WHERE account = ?", (account,)).rowcount

@@ -5,10 +5,14 @@ answers carry the security headers and are not cached."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from edgekit import Edge, StartEdge
 from factories import Issuer
+
+from edge.auth import SESSION_COOKIE
+from edge.runtime import RUNTIME
 
 REDIRECT_PAYLOADS = [
     "/%09/evil.example",
@@ -127,3 +131,72 @@ async def test_loopback_ip_addresses_and_listed_names_are_answered(
         assert response.status == 200, host
     proxied = await edge.client.post("/api/sync", headers={"Origin": "https://edge-dongxing.lan"})
     assert proxied.status == 409, "a listed name is this edge's origin (behind a proxy)"
+
+
+async def log_in(edge: Edge) -> str:
+    """Log in with the edge's token; return the session cookie's value (the client's
+    cookie jar is emptied, so each request names its session itself)."""
+    response = await edge.client.post(
+        "/login", data={"token": edge.provisioned.token, "next": "/"}, allow_redirects=False
+    )
+    assert response.status == 303
+    morsel = response.cookies[SESSION_COOKIE]
+    assert morsel["httponly"] and morsel["samesite"] == "Strict"
+    assert int(morsel["max-age"]) == 12 * 3600
+    edge.client.session.cookie_jar.clear()
+    return morsel.value
+
+
+async def status_with(edge: Edge, session: str) -> int:
+    response = await edge.client.get(
+        "/api/status", headers={"Cookie": f"{SESSION_COOKIE}={session}"}
+    )
+    return response.status
+
+
+async def test_edge_sessions_are_random_server_side_and_end_at_logout(exposed: Edge) -> None:
+    first, second = await log_in(exposed), await log_in(exposed)
+    assert first != second, "each login gets its own random session"
+    assert await status_with(exposed, first) == 200
+    assert await status_with(exposed, second) == 200
+    stored = await exposed.services.db.read(
+        lambda c: c.execute("SELECT session_digest, account FROM sessions").fetchall()
+    )
+    assert len(stored) == 2 and all(first not in d and second not in d for d, _ in stored)
+    logout = await exposed.client.post(
+        "/logout", headers={"Cookie": f"{SESSION_COOKIE}={first}"}, allow_redirects=False
+    )
+    assert logout.status == 303
+    assert await status_with(exposed, first) == 401, "a copied cookie dies at logout"
+    assert await status_with(exposed, second) == 200, "another officer stays logged in"
+
+
+async def test_edge_sessions_expire(exposed: Edge) -> None:
+    session = await log_in(exposed)
+    exposed.clock.advance(12 * 3_600_000 - 1)
+    assert await status_with(exposed, session) == 200
+    exposed.clock.advance(1)
+    assert await status_with(exposed, session) == 401
+    page = await exposed.client.get(
+        "/", headers={"Cookie": f"{SESSION_COOKIE}={session}"}, allow_redirects=False
+    )
+    assert page.status == 303 and page.headers["Location"].startswith("/login")
+
+
+async def test_a_session_of_a_token_no_longer_accepted_ends(start_edge: StartEdge) -> None:
+    edge = await start_edge(host="0.0.0.0", api_token="first-configured-token")
+    response = await edge.client.post(
+        "/login", data={"token": "first-configured-token"}, allow_redirects=False
+    )
+    session = response.cookies[SESSION_COOKIE].value
+    edge.client.session.cookie_jar.clear()
+    assert await status_with(edge, session) == 200
+    account = await edge.services.db.read(
+        lambda c: c.execute("SELECT account FROM sessions").fetchone()[0]
+    )
+    services = edge.services
+    edge.client.app[RUNTIME].services = replace(
+        services, token_digests=(services.token_digests[0],)
+    )
+    assert account.startswith("token:")
+    assert await status_with(edge, session) == 401

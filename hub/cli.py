@@ -1,4 +1,5 @@
-"""``borderpass hub ...``: init, serve, rotate-key, export-trust, add-user, add-token.
+"""``borderpass hub ...``: init, serve, rotate-key, export-trust, add-user, add-token,
+reset-password, disable-user, enable-user, end-sessions, backup, restore.
 
 Every subcommand takes ``--data DIR``; settings come from ``DIR/hub.toml`` and
 ``BORDERPASS_HUB_*`` (see :mod:`hub.config`). Secrets are printed once and never
@@ -29,6 +30,7 @@ from protocol.days import to_datetime
 from protocol.keys import fingerprint
 
 T = TypeVar("T")
+MAX_TOKEN_DAYS = 3650
 
 
 class CommandError(Exception):
@@ -122,14 +124,54 @@ def cmd_add_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    config = _config(args)
+    password_hash = accounts.check_password(_read_password())
+    now = parse_clock(config.clock).now_ms()
+    ended = _in_transaction(
+        config, lambda tx: accounts.reset_password(tx, args.username, password_hash, now, "cli")
+    )
+    print(f"password of {args.username} reset; {ended} session(s) ended")
+    return 0
+
+
+def cmd_disable_user(args: argparse.Namespace) -> int:
+    config = _config(args)
+    now = parse_clock(config.clock).now_ms()
+    ended = _in_transaction(config, lambda tx: accounts.disable_user(tx, args.username, now, "cli"))
+    print(f"user {args.username} disabled; {ended} session(s) ended")
+    return 0
+
+
+def cmd_enable_user(args: argparse.Namespace) -> int:
+    config = _config(args)
+    now = parse_clock(config.clock).now_ms()
+    _in_transaction(config, lambda tx: accounts.enable_user(tx, args.username, now, "cli"))
+    print(f"user {args.username} enabled (and any login lockout lifted)")
+    return 0
+
+
+def cmd_end_sessions(args: argparse.Namespace) -> int:
+    config = _config(args)
+    now = parse_clock(config.clock).now_ms()
+    ended = _in_transaction(config, lambda tx: accounts.end_sessions(tx, args.username, now, "cli"))
+    print(f"{ended} session(s) of {args.username} ended")
+    return 0
+
+
 def cmd_add_token(args: argparse.Namespace) -> int:
     config = _config(args)
     now = parse_clock(config.clock).now_ms()
     role = Role(args.role)
+    if args.expires_days is not None and not 0 < args.expires_days <= MAX_TOKEN_DAYS:
+        raise CommandError(f"--expires-days: above 0, at most {MAX_TOKEN_DAYS}")
+    expires = None if args.expires_days is None else now + int(args.expires_days * 86_400_000)
     token_id, token = _in_transaction(
-        config, lambda tx: accounts.add_token(tx, role, args.employer, args.label, now, "cli")
+        config,
+        lambda tx: accounts.add_token(tx, role, args.employer, args.label, now, "cli", expires),
     )
-    print(f"token {token_id} ({role.value}), shown once:")
+    until = "" if expires is None else f", expires {_when(expires // 1000)}"
+    print(f"token {token_id} ({role.value}{until}), shown once:")
     print(token)
     return 0
 
@@ -222,6 +264,22 @@ def register(subparsers: Any) -> None:
     token.add_argument("--role", required=True, choices=[r.value for r in Role])
     token.add_argument("--employer", help="the employer id an employer token is bound to")
     token.add_argument("--label", default="", help="what the token is for")
+    token.add_argument(
+        "--expires-days", type=float, metavar="DAYS", help="days until it stops (default: never)"
+    )
+    register_user_admin(commands)
+
+
+def register_user_admin(commands: Any) -> None:
+    """The subcommands that look after existing users (each audited as ``cli``)."""
+    for name, run, help_text in (
+        ("reset-password", cmd_reset_password,
+         "give a user a new password (on stdin); ends their sessions"),
+        ("disable-user", cmd_disable_user, "refuse a user's logins and end their sessions"),
+        ("enable-user", cmd_enable_user, "let a disabled or locked-out user log in again"),
+        ("end-sessions", cmd_end_sessions, "log a user out everywhere"),
+    ):  # fmt: skip
+        _subcommand(commands, name, run, help_text).add_argument("--username", required=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,27 @@ class HubConfig:
     session_hours: float = field(
         default=12.0, metadata=_help("how long a web login lasts, in hours")
     )
+    cookie_secure: bool = field(
+        default=False,
+        metadata=_help("mark the web cookies Secure: set it when browsers reach the hub "
+                       "over HTTPS (a TLS proxy in front)"),
+    )  # fmt: skip
+    trusted_proxies: tuple[str, ...] = field(
+        default=(),
+        metadata=_help("addresses of reverse proxies whose X-Forwarded-For names the client "
+                       "(login limits and the audit log; comma-separated)"),
+    )  # fmt: skip
+    login_max_failures: int = field(
+        default=30,
+        metadata=_help("failed logins per account and per client address within the window "
+                       "that lock it out"),
+    )  # fmt: skip
+    login_window_s: float = field(
+        default=60.0, metadata=_help("the window failed logins are counted in, in seconds")
+    )
+    login_lockout_s: float = field(
+        default=900.0, metadata=_help("how long a locked-out account or address waits (seconds)")
+    )
     max_body_bytes: int = field(
         default=64 * 1024, metadata=_help("largest request body accepted by the API and forms")
     )

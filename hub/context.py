@@ -10,6 +10,7 @@ from hub.auth import Principal
 from hub.config import HubConfig
 from hub.i18n import Translator, choose_lang
 from hub.keyring import Keyring
+from hub.logins import LoginPolicy
 from hub.roles import AccessPolicy
 from protocol.sites import SiteMap
 
@@ -48,6 +49,29 @@ def principal(request: web.Request) -> Principal:
 def optional_principal(request: web.Request) -> Principal | None:
     found = request.get(PRINCIPAL)
     return found if isinstance(found, Principal) else None
+
+
+def client_address(request: web.Request) -> str:
+    """The client's IP address: the peer's, or, when the peer is one of the
+    ``trusted_proxies``, the nearest address in ``X-Forwarded-For`` that is not."""
+    remote = request.remote or "unknown"
+    proxies = request.app[CONFIG].trusted_proxies
+    if remote not in proxies:
+        return remote
+    chain = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")]
+    for address in reversed([a for a in chain if a]):
+        if address not in proxies:
+            return address
+    return remote
+
+
+def login_policy(request: web.Request) -> LoginPolicy:
+    config = request.app[CONFIG]
+    return LoginPolicy(
+        max_failures=config.login_max_failures,
+        window_ms=int(config.login_window_s * 1000),
+        lockout_ms=int(config.login_lockout_s * 1000),
+    )
 
 
 def lang(request: web.Request) -> str:

@@ -2,7 +2,8 @@
 they may.
 
 * Every ``/api/*`` call needs ``Authorization: Bearer TOKEN``: ``401 missing_token``
-  without one, ``401 bad_token`` for an unknown or revoked token.
+  without one, ``401 bad_token`` for an unknown or revoked token, ``401
+  token_expired`` past a token's expiry.
 * Every page needs a login session (a ``GET`` without one is sent to the login page);
   every page ``POST`` needs the session's CSRF token in its ``csrf`` field
   (``403 bad_csrf``). The login form, which has no session yet, checks a
@@ -70,6 +71,8 @@ async def _token_principal(request: web.Request) -> auth.Principal:
     found = await context.db(request).read(lambda c: access.token_by_digest(c, digest))
     if found is None or found.revoked_at_ms is not None:
         raise Refusal("bad_token", "unknown or revoked token", 401)
+    if found.expired(context.now_ms(request)):
+        raise Refusal("token_expired", "this token has expired: ask an admin for a new one", 401)
     return auth.Principal(f"token:{found.token_id}", found.role, found.employer_id)
 
 

@@ -60,6 +60,7 @@ def add_api_routes(app: web.Application) -> None:
     )
     r.add_post("/api/users", api_access.create_user, name="api.users.create")
     r.add_get("/api/users", api_access.list_users, name="api.users.list")
+    add_user_routes(app)
     r.add_post("/api/tokens", api_access.create_token, name="api.tokens.create")
     r.add_get("/api/tokens", api_access.list_tokens, name="api.tokens.list")
     r.add_post("/api/tokens/{token_id}/revoke", api_access.revoke_token, name="api.tokens.revoke")
@@ -69,6 +70,14 @@ def add_api_routes(app: web.Application) -> None:
     r.add_get("/api/edges", api_edges.list_all, name="api.edges.list")
     r.add_post("/api/edges/{edge_id}/revoke", api_edges.revoke, name="api.edges.revoke")
     add_alert_routes(app)
+
+
+def add_user_routes(app: web.Application) -> None:
+    r, user = app.router, "/api/users/{username}"
+    r.add_post(f"{user}/disable", api_access.disable_user, name="api.users.disable")
+    r.add_post(f"{user}/enable", api_access.enable_user, name="api.users.enable")
+    r.add_post(f"{user}/password", api_access.reset_password, name="api.users.password")
+    r.add_post(f"{user}/end-sessions", api_access.end_sessions, name="api.users.end_sessions")
 
 
 def add_alert_routes(app: web.Application) -> None:

@@ -1,8 +1,11 @@
-"""``/api/users``, ``/api/tokens``, ``/api/audit``, ``/api/trust`` (admins, mostly)."""
+"""``/api/users`` (and disabling, enabling, password resets, ending sessions),
+``/api/tokens``, ``/api/audit``, ``/api/trust`` (admins, mostly)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from typing import Any
 
 from aiohttp import web
 
@@ -13,6 +16,8 @@ from hub.auth import Role
 from hub.errors import Refusal, not_found
 from hub.store import access
 from protocol.keys import fingerprint
+
+MAX_DAYS = 3650
 
 
 def _role(value: str) -> Role:
@@ -41,6 +46,15 @@ async def list_users(request: web.Request) -> web.Response:
     return reply({"users": [shapes.user_json(u) for u in found]})
 
 
+def _expiry(body: Mapping[str, Any], now_ms: int) -> int | None:
+    days = body.get("expires_in_days")
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= MAX_DAYS:
+        raise fields.invalid("expires_in_days", f"a number of days above 0, at most {MAX_DAYS}")
+    return now_ms + int(days * 86_400_000)
+
+
 async def create_token(request: web.Request) -> web.Response:
     """A new API token; the token itself is in this reply only, never again."""
     body = fields.as_object(await read_json(request))
@@ -48,11 +62,56 @@ async def create_token(request: web.Request) -> web.Response:
     employer_id = fields.optional_identifier(body, "employer_id")
     label = fields.optional_text(body, "label", 100) or ""
     now, actor = context.now_ms(request), context.principal(request).actor
+    expires = _expiry(body, now)
     token_id, token = await context.db(request).write(
-        lambda tx: accounts.add_token(tx, role, employer_id, label, now, actor)
+        lambda tx: accounts.add_token(tx, role, employer_id, label, now, actor, expires)
     )
     return reply({"token_id": token_id, "token": token, "role": role.value,
-                  "employer_id": employer_id}, status=201)  # fmt: skip
+                  "employer_id": employer_id,
+                  "expires_at": None if expires is None else shapes.instant(expires // 1000)},
+                 status=201)  # fmt: skip
+
+
+async def disable_user(request: web.Request) -> web.Response:
+    """Refuse the user's logins and end their sessions."""
+    username, now, actor = _user_call(request)
+    ended = await context.db(request).write(
+        lambda tx: accounts.disable_user(tx, username, now, actor)
+    )
+    return reply({"username": username, "disabled": True, "sessions_ended": ended})
+
+
+async def enable_user(request: web.Request) -> web.Response:
+    username, now, actor = _user_call(request)
+    await context.db(request).write(lambda tx: accounts.enable_user(tx, username, now, actor))
+    return reply({"username": username, "disabled": False})
+
+
+async def reset_password(request: web.Request) -> web.Response:
+    """``{"password"}``: a new password; the user's sessions end."""
+    body = fields.as_object(await read_json(request))
+    password = fields.text(body, "password", 200)
+    loop = asyncio.get_running_loop()
+    password_hash = await loop.run_in_executor(None, accounts.check_password, password)
+    username, now, actor = _user_call(request)
+    ended = await context.db(request).write(
+        lambda tx: accounts.reset_password(tx, username, password_hash, now, actor)
+    )
+    return reply({"username": username, "sessions_ended": ended})
+
+
+async def end_sessions(request: web.Request) -> web.Response:
+    username, now, actor = _user_call(request)
+    ended = await context.db(request).write(
+        lambda tx: accounts.end_sessions(tx, username, now, actor)
+    )
+    return reply({"username": username, "sessions_ended": ended})
+
+
+def _user_call(request: web.Request) -> tuple[str, int, str]:
+    """The user named in the path, the instant and who asks."""
+    return (request.match_info["username"], context.now_ms(request),
+            context.principal(request).actor)  # fmt: skip
 
 
 async def list_tokens(request: web.Request) -> web.Response:

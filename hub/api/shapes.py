@@ -105,6 +105,7 @@ def token_json(t: ApiToken) -> dict[str, Any]:
         "created_at": instant(t.created_at_ms // 1000),
         "created_by": t.created_by,
         "revoked": t.revoked_at_ms is not None,
+        "expires_at": None if t.expires_at_ms is None else instant(t.expires_at_ms // 1000),
     }
 
 

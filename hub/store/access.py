@@ -61,6 +61,12 @@ def create_access_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def add_token_expiry(db: sqlite_utils.Database) -> None:
+    """An API token may end at a given instant (NULL: it lasts until revoked)."""
+    db.execute("ALTER TABLE api_tokens ADD COLUMN expires_at_ms INTEGER")
+
+
 @dataclass(frozen=True, slots=True)
 class User:
     username: str
@@ -79,6 +85,13 @@ class ApiToken:
     created_at_ms: int
     created_by: str
     revoked_at_ms: int | None
+    expires_at_ms: int | None = None
+
+    def live(self, now_ms: int) -> bool:
+        return self.revoked_at_ms is None and not self.expired(now_ms)
+
+    def expired(self, now_ms: int) -> bool:
+        return self.expires_at_ms is not None and now_ms >= self.expires_at_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +135,21 @@ def get_user(conn: sqlite3.Connection, username: str) -> User | None:
     return User(name, digest, Role(role), employer_id, bool(disabled))
 
 
+def set_disabled(tx: Transaction, username: str, disabled: bool) -> bool:
+    """Disable or enable a user; False if there is no such user."""
+    cursor = tx.conn.execute(
+        "UPDATE users SET disabled = ? WHERE username = ?", (1 if disabled else 0, username)
+    )
+    return cursor.rowcount == 1
+
+
+def set_password_hash(tx: Transaction, username: str, password_hash: str) -> bool:
+    cursor = tx.conn.execute(
+        "UPDATE users SET password_hash = ? WHERE username = ?", (password_hash, username)
+    )
+    return cursor.rowcount == 1
+
+
 def list_users(conn: sqlite3.Connection) -> list[User]:
     rows = conn.execute(
         "SELECT username, password_hash, role, employer_id, disabled FROM users ORDER BY username"
@@ -140,20 +168,27 @@ def insert_token(
     label: str,
     created_by: str,
     at_ms: int,
+    expires_at_ms: int | None = None,
 ) -> int:
-    cursor = tx.conn.execute(
+    row = tx.conn.execute(
         "INSERT INTO api_tokens (token_digest, role, employer_id, label, created_at_ms, "
-        "created_by) VALUES (?, ?, ?, ?, ?, ?)",
-        (digest, role.value, employer_id, label, at_ms, created_by),
-    )
-    return int(cursor.lastrowid or 0)
+        "created_by, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING token_id",
+        (digest, role.value, employer_id, label, at_ms, created_by, expires_at_ms),
+    ).fetchone()
+    return int(row[0])
 
 
-_TOKEN_COLUMNS = "token_id, role, employer_id, label, created_at_ms, created_by, revoked_at_ms"
+_TOKEN_COLUMNS = (
+    "token_id, role, employer_id, label, created_at_ms, created_by, revoked_at_ms, expires_at_ms"
+)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(str(value))
 
 
 def _token(row: tuple[object, ...]) -> ApiToken:
-    tid, role, employer_id, label, created, by, revoked = row
+    tid, role, employer_id, label, created, by, revoked, expires = row
     return ApiToken(
         int(str(tid)),
         Role(str(role)),
@@ -161,7 +196,8 @@ def _token(row: tuple[object, ...]) -> ApiToken:
         str(label),
         int(str(created)),
         str(by),
-        None if revoked is None else int(str(revoked)),
+        _optional_int(revoked),
+        _optional_int(expires),
     )
 
 
@@ -214,6 +250,12 @@ def session_by_digest(conn: sqlite3.Connection, digest: str, now_ms: int) -> Ses
 
 def delete_session(tx: Transaction, digest: str) -> None:
     tx.conn.execute("DELETE FROM sessions WHERE session_digest = ?", (digest,))
+
+
+def delete_user_sessions(tx: Transaction, username: str) -> int:
+    """End every session of a user; return how many there were."""
+    cursor = tx.conn.execute("DELETE FROM sessions WHERE username = ?", (username,))
+    return cursor.rowcount
 
 
 # -- audit log -------------------------------------------------------------------------

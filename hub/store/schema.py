@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from borderpass.sqlite import Database
-from hub.store import access, alerts, registry, sync, trust
+from hub.store import access, alerts, logins, registry, sync, trust
 
 MIGRATION_SETS: tuple[sqlite_utils.Migrations, ...] = (
     trust.MIGRATIONS,
@@ -20,6 +20,7 @@ MIGRATION_SETS: tuple[sqlite_utils.Migrations, ...] = (
     access.MIGRATIONS,
     sync.MIGRATIONS,
     alerts.MIGRATIONS,
+    logins.MIGRATIONS,
 )
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.jsonbody import JsonBodyError, parse_json
+
 log = logging.getLogger("borderpass.edge")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -89,9 +91,9 @@ async def read_json_object(request: web.Request, limit: int) -> dict[str, Any]:
     """A JSON object body; 400 ``not_json`` for anything else."""
     body = await read_body(request, limit)
     try:
-        value = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ApiError(400, "not_json", "the body must be a JSON object") from exc
+        value = parse_json(body)
+    except JsonBodyError as exc:
+        raise ApiError(400, "not_json", f"the body must be a JSON object ({exc})") from exc
     if not isinstance(value, dict):
         raise ApiError(400, "not_json", "the body must be a JSON object")
     return value

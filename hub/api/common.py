@@ -7,19 +7,21 @@ from typing import Any
 
 from aiohttp import web
 
+from borderpass.jsonbody import JsonBodyError, parse_json
 from hub.errors import Refusal
 
 
 async def read_json(request: web.Request) -> object:
-    """The request's JSON body; ``400 bad_json`` if it is not JSON (the size cap is the
-    application's ``client_max_size``: ``413 too_large``)."""
+    """The request's JSON body; ``400 bad_json`` if it is not JSON or nested deeper
+    than 32 levels (the size cap is the application's ``client_max_size``: ``413
+    too_large``)."""
     if request.content_type != "application/json":
         raise Refusal("bad_json", "send Content-Type: application/json", 415)
     raw = await request.read()
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Refusal("bad_json", f"not JSON: {exc}") from exc
+        return parse_json(raw)
+    except JsonBodyError as exc:
+        raise Refusal("bad_json", str(exc)) from exc
 
 
 def reply(data: dict[str, Any], status: int = 200) -> web.Response:

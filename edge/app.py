@@ -21,6 +21,7 @@ from protocol.verdict import TrustAgePolicy
 from . import routes, store
 from .auth import require_token
 from .config import EdgeConfig
+from .headers import add_security_headers
 from .httpio import api_errors
 from .identity import load_edge_key, token_digest
 from .origin import same_origin_only
@@ -41,6 +42,7 @@ def create_app(
         client_max_size=max(config.max_body_bytes, config.max_image_bytes) + _HEADROOM,
     )
     app[RUNTIME] = Runtime(config, clock)
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_open_data_dir)
     routes.register(app)
     for extend in extensions:

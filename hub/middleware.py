@@ -151,5 +151,9 @@ SECURITY_HEADERS = {
 
 
 async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The headers above on every answer, and ``Cache-Control: no-store`` on all but
+    the static files: pages, API answers and CSVs carry personal data."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"

@@ -200,3 +200,33 @@ async def test_a_session_of_a_token_no_longer_accepted_ends(start_edge: StartEdg
     )
     assert account.startswith("token:")
     assert await status_with(edge, session) == 401
+
+
+@pytest.mark.parametrize("depth", [40, 3000, 8000])
+async def test_deeply_nested_json_is_a_400_and_not_logged(edge: Edge, depth: int) -> None:
+    body = b'{"qr": ' + b"[" * depth + b"]" * depth + b', "direction": "in"}'
+    response = await edge.client.post(
+        "/api/scan", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert (await response.json())["error"]["reason"] == "not_json"
+    assert await edge.log() == []
+
+
+async def test_pages_and_answers_carry_the_security_headers(edge: Edge, issuer: Issuer) -> None:
+    await edge.scan(issuer.issue())
+    for path in ("/", "/login", "/api/status", "/api/scans", "/fragments/scans"):
+        response = await edge.client.get(path)
+        assert response.status == 200, path
+        csp = response.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["Cache-Control"] == "no-store", path
+    refused = await edge.client.get("/api/scans?limit=0")
+    assert refused.status == 400 and refused.headers["Cache-Control"] == "no-store"
+    static = await edge.client.get("/static/edge.js")
+    assert static.status == 200 and static.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in static.headers.get("Cache-Control", "")

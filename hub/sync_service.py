@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from borderpass.clock import Clock
 from borderpass.sqlite import Database, Transaction
 from hub import auth, changefeed
-from hub.store import registry
+from hub.store import access, registry
 from hub.store import sync as store
 from hub.store import trust as trust_store
 from protocol.hlc import ClockDriftError, HlcTimestamp, HybridClock
-from protocol.keys import SigningKey
+from protocol.keys import SigningKey, fingerprint
 from protocol.sites import SiteKind, SiteMap
 from protocol.sync import auth as sync_auth
 from protocol.sync import datasets as ds
@@ -131,6 +131,12 @@ class SyncService:
             if edge.enrol_expires_ms is not None and now > edge.enrol_expires_ms:
                 raise SyncError(SyncReason.TOKEN_EXPIRED, "the enrolment token has expired")
             store.enrol_edge(tx, edge.edge_id, request.public_key, request.software, now)
+            detail: dict[str, object] = {
+                "site_id": edge.site_id,
+                "software": request.software,
+                "key_fingerprint": fingerprint(request.public_key),
+            }
+            access.audit(tx, f"edge:{edge.edge_id}", "edge.enrol", edge.edge_id, detail, now)
             return edge
 
         edge = await self.db.write(job)
